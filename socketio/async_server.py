@@ -1,0 +1,54 @@
+"""The asyncio Socket.IO server (ASGI, aiohttp, Sanic, Tornado)."""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import engineio
+
+from . import async_manager, exceptions, packet, server  # noqa: F401
+from .base_server import BaseServer
+from .trampoline import run_async, wait_event_async
+
+
+class AsyncServer(BaseServer):
+    """A Socket.IO server for asyncio applications.
+
+    Takes the same arguments as :class:`~socketio.Server`. Methods that talk
+    to clients (``emit``, ``send``, ``call``, ``enter_room``, ``leave_room``,
+    ``close_room``, ``get_session``, ``save_session``, ``disconnect``,
+    ``sleep``, ``shutdown``) must be awaited; handlers may be coroutines or
+    plain functions.
+    """
+
+    _run = staticmethod(run_async)
+    _wait_event = staticmethod(wait_event_async)
+
+    def __init__(self, client_manager: Any = None, logger: Any = False, json: Any = None,
+                 async_handlers: bool = True, namespaces: Any = None, **kwargs: Any) -> None:
+        if client_manager is None:
+            client_manager = async_manager.AsyncManager()
+        super().__init__(client_manager=client_manager, logger=logger, json=json,
+                         async_handlers=async_handlers, namespaces=namespaces, **kwargs)
+
+    def is_asyncio_based(self) -> bool:
+        return True
+
+    def _engineio_server_class(self) -> Any:
+        return engineio.AsyncServer
+
+    def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:
+        """Attach the server to an aiohttp or Sanic application."""
+        self.eio.attach(app, socketio_path)
+
+    # Engine.IO awaits only coroutine functions, so its entry points are these.
+    async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:
+        return super()._handle_eio_connect(eio_sid, environ)
+
+    async def _on_eio_message(self, eio_sid: str, data: Any) -> Any:
+        return await super()._on_eio_message(eio_sid, data)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Optional[str] = None) -> Any:
+        return await super()._handle_eio_disconnect(eio_sid, reason)
+
+
+__all__ = ['AsyncServer']

@@ -1,0 +1,5 @@
+"""PLACEHOLDER."""
+
+
+class AsyncSimpleClient:
+    """Placeholder."""

@@ -1,0 +1,263 @@
+"""Bookkeeping of connected clients, rooms and acknowledgement callbacks.
+
+:class:`BaseManager` is a complete in-memory client manager: it is what a
+single-process server uses by default (``socketio.Manager`` and the asyncio
+:class:`~socketio.async_manager.AsyncManager` build on it). The message-queue
+managers extend it to coordinate several processes.
+
+Data model: ``rooms[namespace][room]`` maps each Socket.IO sid in the room to
+its Engine.IO sid. The room ``None`` of a namespace holds every connected
+client (a :class:`bidict.bidict`, so that Engine.IO sids map back to sids) and
+every client also sits in a room named after its own sid.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+
+from bidict import bidict
+from engineio import packet as eio_packet
+
+from . import packet
+from .payload import is_room_list, to_args
+from .trampoline import Flow, call, run
+
+default_logger = logging.getLogger('socketio')
+
+
+class BaseManager:
+    """In-memory registry of clients, rooms and pending acknowledgements."""
+
+    def __init__(self) -> None:
+        self.logger: Optional[logging.Logger] = None
+        self.server: Any = None
+        self.rooms: Dict[str, Dict[Any, Dict[str, str]]] = {}
+        self.eio_to_sid: Dict[str, str] = {}
+        self.callbacks: Dict[str, Dict[int, Any]] = {}
+        self.pending_disconnect: Dict[str, List[str]] = {}
+        self.json: Any = json
+
+    # -- wiring -----------------------------------------------------------
+    def set_server(self, server: Any) -> None:
+        """Attach the manager to the server it works for."""
+        self.server = server
+        packet_class = getattr(server, 'packet_class', None)
+        self.json = getattr(packet_class, 'json', None) or json
+
+    def initialize(self) -> None:
+        """Hook run once, before the first client connects."""
+
+    def _get_logger(self) -> logging.Logger:
+        if self.logger:
+            return self.logger
+        if self.server is not None:
+            return self.server.logger
+        return default_logger
+
+    # -- queries ----------------------------------------------------------
+    def get_namespaces(self) -> Any:
+        """Return the namespaces that have connected clients."""
+        return self.rooms.keys()
+
+    def get_participants(self, namespace: str, room: Any) -> Iterator[Tuple[str, str]]:
+        """Yield ``(sid, eio_sid)`` for every client in ``room``.
+
+        ``room`` may be a list of rooms (each client is yielded once) and
+        ``None`` stands for everyone in the namespace. A snapshot is iterated,
+        so the rooms may change meanwhile.
+        """
+        ns_rooms = self.rooms.get(namespace)
+        if not ns_rooms:
+            return
+        if not is_room_list(room):
+            members = ns_rooms.get(room)
+            if members:
+                yield from list(members.items())
+            return
+        seen = set()
+        for name in room:
+            for sid, eio_sid in list(ns_rooms.get(name, {}).items()):
+                if sid not in seen:
+                    seen.add(sid)
+                    yield sid, eio_sid
+
+    def is_connected(self, sid: Optional[str], namespace: str) -> bool:
+        """Tell whether ``sid`` is connected to ``namespace`` and not leaving."""
+        if sid in self.pending_disconnect.get(namespace, ()):
+            return False
+        everyone = self.rooms.get(namespace, {}).get(None)
+        return everyone is not None and sid in everyone
+
+    def sid_from_eio_sid(self, eio_sid: str, namespace: str) -> Optional[str]:
+        """Return the sid of an Engine.IO session in ``namespace``, or None."""
+        everyone = self.rooms.get(namespace, {}).get(None)
+        return None if everyone is None else everyone.inverse.get(eio_sid)
+
+    def eio_sid_from_sid(self, sid: str, namespace: str) -> Optional[str]:
+        """Return the Engine.IO sid of ``sid`` in ``namespace``, or None."""
+        everyone = self.rooms.get(namespace, {}).get(None)
+        return None if everyone is None else everyone.get(sid)
+
+    def get_rooms(self, sid: str, namespace: str) -> List[Any]:
+        """Return the rooms ``sid`` is in, its own room included."""
+        return [name for name, members in self.rooms.get(namespace, {}).items()
+                if name is not None and sid in members]
+
+    # -- connections --------------------------------------------------------
+    def connect(self, eio_sid: str, namespace: str) -> Optional[str]:
+        """Register a client in ``namespace`` and return its new sid.
+
+        Returns None when this Engine.IO session is already connected there.
+        """
+        if self.sid_from_eio_sid(eio_sid, namespace) is not None:
+            return None
+        sid = self.server.eio.generate_id()
+        self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
+        self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
+        return sid
+
+    def can_disconnect(self, sid: str, namespace: str) -> Any:
+        """Tell whether this process can disconnect ``sid`` itself."""
+        return self.is_connected(sid, namespace)
+
+    def pre_disconnect(self, sid: str, namespace: str) -> Optional[str]:
+        """Mark ``sid`` as leaving and return its Engine.IO sid.
+
+        While leaving the client counts as disconnected, but its rooms stay
+        readable for the disconnect handler.
+        """
+        self.pending_disconnect.setdefault(namespace, []).append(sid)
+        return self.eio_sid_from_sid(sid, namespace)
+
+    def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
+        """Forget ``sid`` in ``namespace``: rooms, callbacks, pending state."""
+        ns_rooms = self.rooms.get(namespace)
+        if ns_rooms is None:
+            return
+        for name in [name for name, members in ns_rooms.items() if sid in members]:
+            self.basic_leave_room(sid, namespace, name)
+        self.callbacks.pop(sid, None)
+        pending = self.pending_disconnect.get(namespace)
+        if pending and sid in pending:
+            pending.remove(sid)
+            if not pending:
+                del self.pending_disconnect[namespace]
+
+    def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
+        """Remove a client from ``namespace``."""
+        return self.basic_disconnect(sid, namespace, **kwargs)
+
+    # -- rooms ----------------------------------------------------------------
+    def basic_enter_room(self, sid: str, namespace: str, room: Any,
+                         eio_sid: Optional[str] = None) -> None:
+        """Add ``sid`` to ``room``; entering twice is harmless."""
+        if eio_sid is None:
+            eio_sid = self.eio_sid_from_sid(sid, namespace)
+            if eio_sid is None:
+                raise ValueError('sid is not connected to requested namespace')
+        ns_rooms = self.rooms.setdefault(namespace, {})
+        members = ns_rooms.get(room)
+        if members is None:
+            members = ns_rooms[room] = bidict() if room is None else {}
+        members[sid] = eio_sid
+
+    def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
+        """Remove ``sid`` from ``room``; unknown names are ignored."""
+        ns_rooms = self.rooms.get(namespace)
+        members = None if ns_rooms is None else ns_rooms.get(room)
+        if members is None or sid not in members:
+            return
+        del members[sid]
+        if not members:
+            del ns_rooms[room]
+            if not ns_rooms:
+                del self.rooms[namespace]
+
+    def basic_close_room(self, room: Any, namespace: str) -> None:
+        """Remove every client from ``room``."""
+        for sid, _ in self.get_participants(namespace, room):
+            self.basic_leave_room(sid, namespace, room)
+
+    def enter_room(self, sid: str, namespace: str, room: Any,
+                   eio_sid: Optional[str] = None) -> Any:
+        """Add a client to a room."""
+        return self.basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
+
+    def leave_room(self, sid: str, namespace: str, room: Any) -> Any:
+        """Remove a client from a room."""
+        return self.basic_leave_room(sid, namespace, room)
+
+    def close_room(self, room: Any, namespace: str) -> Any:
+        """Remove every client from a room."""
+        return self.basic_close_room(room, namespace)
+
+    # -- emitting ---------------------------------------------------------------
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+             skip_sid: Any = None, callback: Optional[Callable[..., Any]] = None,
+             to: Any = None, **kwargs: Any) -> Any:
+        """Send an event to the clients of a room (everyone when ``room`` is None).
+
+        ``skip_sid`` is one sid or a list of sids left out. With a
+        ``callback`` each recipient gets its own acknowledgement id.
+        """
+        return run(self._emit_flow(event, data, namespace, room if to is None else to,
+                                   skip_sid, callback))
+
+    def _emit_flow(self, event: str, data: Any, namespace: str, room: Any,
+                   skip_sid: Any, callback: Any) -> Flow:
+        if namespace not in self.rooms:
+            return
+        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
+        server = self.server
+        if callback is not None:
+            for sid, eio_sid in self.get_participants(namespace, room):
+                if sid not in skip:
+                    ack_id = self._generate_ack_id(sid, callback)
+                    yield call(server._emit_internal, eio_sid, event, data, namespace, ack_id)
+            return
+        eio_packets = None
+        for sid, eio_sid in self.get_participants(namespace, room):
+            if sid in skip:
+                continue
+            if eio_packets is None:  # encoded once, for the first recipient
+                eio_packets = self._encode(event, data, namespace)
+            for eio_pkt in eio_packets:
+                yield call(server._send_eio_packet, eio_sid, eio_pkt)
+
+    def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:
+        """Encode an event once into the Engine.IO packets that carry it."""
+        packet_class = getattr(self.server, 'packet_class', packet.Packet)
+        encoded = packet_class(packet.EVENT, namespace=namespace,
+                               data=[event] + to_args(data)).encode()
+        if isinstance(encoded, list):
+            return [eio_packet.Packet(eio_packet.MESSAGE, data=part) for part in encoded]
+        return [eio_packet.Packet(eio_packet.MESSAGE, data=encoded)]
+
+    # -- acknowledgements ------------------------------------------------------
+    def _generate_ack_id(self, sid: str, callback: Callable[..., Any]) -> int:
+        """Register ``callback`` for ``sid`` and return its new ack id."""
+        callbacks = self.callbacks.get(sid)
+        if callbacks is None:
+            callbacks = self.callbacks[sid] = {0: itertools.count(1)}  # type: ignore
+        ack_id = next(callbacks[0])  # type: ignore
+        callbacks[ack_id] = callback
+        return ack_id
+
+    def _pop_callback(self, sid: str, ack_id: int) -> Optional[Callable[..., Any]]:
+        try:
+            return self.callbacks[sid].pop(ack_id) if ack_id != 0 else None
+        except KeyError:
+            return None
+
+    def trigger_callback(self, sid: str, id: int, data: Any) -> Any:
+        """Run the callback registered for ``(sid, id)`` with the ack data."""
+        return run(self._trigger_callback_flow(sid, id, data))
+
+    def _trigger_callback_flow(self, sid: str, id: int, data: Any) -> Flow:
+        callback = self._pop_callback(sid, id)
+        if callback is None:
+            self._get_logger().warning('Unknown callback received, ignoring.')
+            return
+        yield call(callback, *(data or ()))

@@ -1,0 +1,588 @@
+"""Socket.IO protocol (revision 5) packet codec."""
+from __future__ import annotations
+
+import json as _json
+import types
+from itertools import accumulate
+from typing import Any, Callable, List, Optional, Tuple, Union
+
+CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = \
+    range(7)
+packet_names = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR',
+                'BINARY_EVENT', 'BINARY_ACK']
+
+_DIGITS = '0123456789'
+_BINARY_TYPES = (bytes, bytearray)
+_MAX_ID_DIGITS = 100
+
+_NAMESPACE_JUNK = ('[', '{', '"')
+
+
+class _BinaryFound(Exception):
+    """Internal signal: the payload being encoded contains bytes."""
+
+
+def _not_serializable(obj: Any) -> TypeError:
+    return TypeError(
+        f'Object of type {obj.__class__.__name__} is not JSON serializable')
+
+
+def _raise_not_serializable(obj: Any) -> Any:
+    raise _not_serializable(obj)
+
+
+def _raise_on_binary(obj: Any) -> Any:
+    if isinstance(obj, _BINARY_TYPES):
+        raise _BinaryFound()
+    raise _not_serializable(obj)
+
+
+def _make_c_encoder(default: Callable[[Any], Any]) -> Any:
+    """Return a reusable C encoder producing the same text as
+    ``json.dumps(data, separators=(',', ':'))``, or ``None``.
+
+    It is built once (``json.dumps`` builds one per call) and has no
+    circular-reference markers, so it holds no per-call state; circular data
+    ends in a ``RecursionError`` that :meth:`Packet.encode` converts.
+    """
+    try:
+        from json.encoder import c_make_encoder, encode_basestring_ascii
+        if c_make_encoder is None:  # pragma: no cover
+            return None
+        encoder = c_make_encoder(None, default, encode_basestring_ascii,
+                                 None, ':', ',', False, False, True)
+        sample = ['a\u00e9', 1.5, {'b': None, 'c': True}, float('inf')]
+        if ''.join(encoder(sample, 0)) != _json.dumps(
+                sample, separators=(',', ':')):  # pragma: no cover
+            return None
+        return encoder
+    except Exception:  # pragma: no cover
+        return None
+
+
+_c_plain = _make_c_encoder(_raise_not_serializable)
+_c_probe = _make_c_encoder(_raise_on_binary)
+_plain_encoder = _json.JSONEncoder(separators=(',', ':'))
+_probe_encoder = _json.JSONEncoder(separators=(',', ':'),
+                                   default=_raise_on_binary)
+_decoder = _json.JSONDecoder()
+_scan_once = _decoder.scan_once
+_JSONDecodeError = _json.JSONDecodeError
+_JSON_WHITESPACE = ' \t\n\r'
+
+
+def _dumps_plain(data: Any) -> str:
+    if _c_plain is None:  # pragma: no cover
+        return _plain_encoder.encode(data)
+    try:
+        return ''.join(_c_plain(data, 0))
+    except RecursionError:
+        raise ValueError('Circular reference detected or data nested too '
+                         'deeply') from None
+
+
+def _dumps_probe(data: Any) -> str:
+    if _c_probe is None:  # pragma: no cover
+        return _probe_encoder.encode(data)
+    try:
+        return ''.join(_c_probe(data, 0))
+    except RecursionError:
+        raise ValueError('Circular reference detected or data nested too '
+                         'deeply') from None
+
+
+def _dumps_collecting(data: Any) -> Tuple[str, List[bytes]]:
+    """Encode with the stdlib json module, replacing each bytes object with
+    a placeholder (json calls ``default`` depth-first in traversal order, so
+    the numbering matches :meth:`Packet.deconstruct_binary`)."""
+    attachments: List[bytes] = []
+
+    def hook(obj: Any) -> Any:
+        if isinstance(obj, _BINARY_TYPES):
+            attachments.append(bytes(obj))
+            return {'_placeholder': True, 'num': len(attachments) - 1}
+        raise _not_serializable(obj)
+
+    try:
+        text = _json.dumps(data, separators=(',', ':'), default=hook)
+    except RecursionError:
+        raise ValueError('Data nested too deeply') from None
+    return text, attachments
+
+
+def _has_binary(data: Any) -> bool:
+    if isinstance(data, _BINARY_TYPES):
+        return True
+    if isinstance(data, (list, tuple)):
+        for item in data:
+            if _has_binary(item):
+                return True
+    elif isinstance(data, dict):
+        for item in data.values():
+            if _has_binary(item):
+                return True
+    return False
+
+
+# bytes.translate arguments keeping only brackets, '{' -> '[', '}' -> ']'
+_BRACKET_TABLE = bytes.maketrans(b'{}', b'[]')
+_NON_BRACKETS = bytes(c for c in range(256) if c not in b'[]{}')
+
+
+_DEPTH_DELTA = {ord('['): 1, ord(']'): -1}
+
+
+def _brackets_too_deep(brackets: bytes, limit: int) -> bool:
+    """``brackets`` holds only '[' and ']': is the nesting deeper than
+    ``limit`` (or the brackets unbalanced)?
+
+    Each ``replace`` pass removes the innermost pairs, lowering the height of
+    a balanced string by exactly one at C speed; shallow data (the common
+    case) is done in a few passes. What is left after those passes is
+    measured with a running sum.
+    """
+    if b'[' * (limit + 1) in brackets:
+        return True  # shortcut for the usual deeply nested input
+    passes = 0
+    while brackets and passes < 8:
+        shorter = brackets.replace(b'[]', b'')
+        if len(shorter) == len(brackets):
+            return True  # unbalanced: not valid JSON anyway
+        brackets = shorter
+        passes += 1
+    if not brackets:
+        return passes > limit
+    depth = 0
+    for depth in accumulate(map(_DEPTH_DELTA.__getitem__, brackets)):
+        if depth > limit - passes or depth < 0:
+            return True
+    return depth != 0
+
+
+def _find_openers(text: str, start: int, limit: int) -> int:
+    """Count '[' and '{' from ``start`` with memchr-based finds (fast when
+    there are few), stopping once above ``limit``."""
+    found = 0
+    for opener in '[{':
+        pos = text.find(opener, start)
+        while pos >= 0:
+            found += 1
+            if found > limit:
+                return found
+            pos = text.find(opener, pos + 1)
+    return found
+
+
+def _json_too_deep(text: str, start: int, limit: int) -> bool:
+    """Return True if the JSON in ``text[start:]`` nests deeper than
+    ``limit`` (or has unbalanced brackets, so it is invalid anyway).
+
+    Cheap filters first: short texts, or texts with few opening brackets,
+    cannot be too deep. Dense texts go straight to the bracket analysis,
+    which runs at C speed.
+    """
+    length = len(text) - start
+    if length <= limit:
+        return False
+    if length <= 1024:
+        if text.count('[', start) + text.count('{', start) <= limit:
+            return False
+    else:
+        head = start + 128
+        if text.count('[', start, head) + text.count('{', start, head) \
+                <= 6 and _find_openers(text, start, limit) <= limit:
+            return False
+    raw = text[start:].encode('utf-8', 'surrogatepass')
+    # over-approximation: brackets inside strings are counted too
+    if not _brackets_too_deep(raw.translate(_BRACKET_TABLE, _NON_BRACKETS),
+                              limit):
+        return False
+    # precise check: drop the contents of every string literal first
+    if b'\\' in raw:
+        raw = raw.replace(b'\\\\', b'').replace(b'\\"', b'')
+    outside = b''.join(raw.split(b'"')[0::2])
+    return _brackets_too_deep(
+        outside.translate(_BRACKET_TABLE, _NON_BRACKETS), limit)
+
+
+def _reconstruct_instance(self: Packet, *args: Any) -> Any:
+    """``pkt.reconstruct_binary(attachments)`` updates ``pkt.data`` (5.0.3
+    form); ``pkt.reconstruct_binary(data, attachments)`` returns new data."""
+    if len(args) == 2:
+        return _reconstruct_class(type(self), *args)
+    if len(args) != 1:
+        raise TypeError('reconstruct_binary() takes (attachments) or '
+                        '(data, attachments)')
+    attachments = args[0]
+    if attachments is None:
+        attachments = self.attachments
+    self.data = _reconstruct_class(type(self), self.data, attachments)
+    return None
+
+
+def _reconstruct_class(cls: type, data: Any, attachments: List[Any]) -> Any:
+    """Return a copy of ``data`` with placeholders replaced by attachments."""
+    try:
+        return cls._reconstruct_binary_internal(data, attachments)
+    except RecursionError:
+        raise ValueError('Packet data is nested too deeply') from None
+
+
+class _DualReconstruct:
+    """Descriptor: instance access gives the 5.0.3 instance method, class
+    access gives the later ``reconstruct_binary(data, attachments)``."""
+
+    def __get__(self, obj: Any, objtype: Optional[type] = None) -> Callable:
+        if obj is None:
+            return types.MethodType(_reconstruct_class, objtype)
+        return types.MethodType(_reconstruct_instance, obj)
+
+
+class Packet:
+    """A Socket.IO packet.
+
+    :param packet_type: one of the packet type constants.
+    :param data: the JSON-serializable payload (may contain bytes for
+                 ``EVENT`` and ``ACK`` packets, which are then sent as
+                 ``BINARY_EVENT`` / ``BINARY_ACK``).
+    :param namespace: the namespace, ``None`` or ``'/'`` for the default.
+    :param id: the ack id, or ``None``.
+    :param binary: ``True`` forces a binary packet, ``False`` disables the
+                   detection, ``None`` detects bytes in the data.
+    :param encoded_packet: a text packet to decode into this instance.
+    """
+
+    #: JSON codec used for every encode/decode (process-wide, replaceable).
+    json: Any = _json
+    #: Whether bytes are carried as attachments of BINARY_* packets.
+    uses_binary_events = True
+    #: Largest attachment count accepted when decoding.
+    max_attachments = 1000
+    #: Deepest JSON nesting accepted when decoding.
+    max_depth = 128
+
+    def __init__(self, packet_type: int = EVENT, data: Any = None,
+                 namespace: Optional[str] = None, id: Optional[int] = None,
+                 binary: Optional[bool] = None,
+                 encoded_packet: Union[str, bytes, None] = None) -> None:
+        self._packet_type = packet_type
+        self._binary_pending = False
+        self.data = data
+        self.namespace = namespace
+        self.id = id
+        self.attachment_count = 0
+        self.attachments: List[Any] = []
+        if (data is not None or binary) and self.uses_binary_events:
+            if binary:
+                self._promote()
+            elif binary is None:
+                if packet_type == EVENT or packet_type == ACK:
+                    if not isinstance(data, (str, int, float)):
+                        # resolved on first read of packet_type or encode()
+                        self._binary_pending = True
+                elif self.data_is_binary(data):
+                    self._promote()
+        if encoded_packet:
+            self.attachment_count = self.decode(encoded_packet)
+
+    @property
+    def packet_type(self) -> int:
+        """The packet type (bytes in the data promote EVENT/ACK)."""
+        if self._binary_pending:
+            self._binary_pending = False
+            if self.data_is_binary(self.data):
+                self._promote()
+        return self._packet_type
+
+    @packet_type.setter
+    def packet_type(self, value: int) -> None:
+        self._binary_pending = False
+        self._packet_type = value
+
+    def _promote(self) -> None:
+        self._binary_pending = False
+        if self._packet_type == EVENT:
+            self._packet_type = BINARY_EVENT
+        elif self._packet_type == ACK:
+            self._packet_type = BINARY_ACK
+        else:
+            raise ValueError('Packet does not support binary payload.')
+
+    def encode(self) -> Union[str, List[Any]]:
+        """Encode the packet for transmission.
+
+        Returns a ``str``, or for binary packets a list with the text header
+        followed by the ``bytes`` attachments.
+        """
+        data = self.data
+        attachments: Optional[List[bytes]] = None
+        payload = None
+        if data is not None:
+            json_mod = self.json
+            if json_mod is _json:
+                if self._binary_pending:
+                    # a single json pass detects and encodes; bytes are
+                    # rare so they cost a second pass
+                    self._binary_pending = False
+                    try:
+                        payload = _dumps_probe(data)
+                    except _BinaryFound:
+                        payload, attachments = _dumps_collecting(data)
+                        self._promote()
+                elif self._packet_type == BINARY_EVENT or \
+                        self._packet_type == BINARY_ACK:
+                    payload, attachments = _dumps_collecting(data)
+                else:
+                    payload = _dumps_plain(data)
+            else:
+                ptype = self.packet_type  # resolves a pending detection
+                if ptype == BINARY_EVENT or ptype == BINARY_ACK:
+                    data, attachments = self.deconstruct_binary(data)
+                payload = json_mod.dumps(data, separators=(',', ':'))
+        ptype = self._packet_type
+        if attachments is None and (ptype == BINARY_EVENT or
+                                    ptype == BINARY_ACK):
+            attachments = []
+        namespace = self.namespace
+        if namespace is None or namespace == '/':
+            if self.id is None and attachments is None:
+                # fast path: plain packet on the default namespace
+                return str(ptype) if payload is None else \
+                    str(ptype) + payload
+            encoded = str(ptype)
+        else:
+            encoded = str(ptype)
+        if attachments is not None:
+            encoded += f'{len(attachments)}-'
+        if namespace is not None and namespace != '/':
+            encoded += namespace + ','
+        if self.id is not None:
+            encoded += str(self.id)
+        if payload is not None:
+            encoded += payload
+        if attachments is not None:
+            return [encoded] + attachments
+        return encoded
+
+    def decode(self, encoded_packet: Union[str, bytes]) -> int:
+        """Decode a text packet into this instance.
+
+        Returns the number of binary attachments that must follow. Raises
+        ``ValueError`` for malformed input.
+        """
+        ep = encoded_packet
+        if type(ep) is not str:
+            ep = self._coerce_encoded(ep)
+            if ep is None:
+                return 0
+        n = len(ep)
+        if n == 0:
+            raise ValueError('Empty packet')
+        c = ep[0]
+        if c not in _DIGITS:
+            raise ValueError('Invalid packet type')
+        ptype = ord(c) - 48
+        self._packet_type = ptype
+        self._binary_pending = False
+        self.namespace = None
+        self.data = None
+        count = 0
+        i = 1
+        if n > 1:
+            c = ep[1]
+            if c in _DIGITS:
+                # leading digits are an attachment count if a dash follows,
+                # otherwise they are the ack id (parsed below)
+                j = 2
+                limit = min(n, _MAX_ID_DIGITS + 1)
+                while j < limit and ep[j] in _DIGITS:
+                    j += 1
+                if j < n and ep[j] == '-':
+                    if ptype != BINARY_EVENT and ptype != BINARY_ACK:
+                        raise ValueError(
+                            'Attachment count in a non-binary packet')
+                    if j > 10:
+                        raise ValueError('Too many attachments')
+                    count = int(ep[1:j])
+                    if count > self.max_attachments:
+                        raise ValueError('Too many attachments')
+                    i = j + 1
+                elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
+                    raise ValueError(
+                        'Binary packet without attachment count')
+            elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
+                raise ValueError('Binary packet without attachment count')
+            if i < n and ep[i] == '/':
+                comma = ep.find(',', i)
+                if comma < 0:
+                    namespace = ep[i:]
+                    i = n
+                else:
+                    namespace = ep[i:comma]
+                    i = comma + 1
+                q = namespace.find('?')
+                if q >= 0:
+                    namespace = namespace[:q]
+                for junk in _NAMESPACE_JUNK:
+                    if junk in namespace:
+                        raise ValueError('Invalid namespace')
+                self.namespace = namespace
+            if i < n and ep[i] in _DIGITS:
+                j = i + 1
+                limit = min(n, i + _MAX_ID_DIGITS)
+                while j < limit and ep[j] in _DIGITS:
+                    j += 1
+                if j < n and ep[j] in _DIGITS:
+                    raise ValueError('Packet id is too long')
+                self.id = int(ep[i:j])
+                i = j
+        elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
+            raise ValueError('Binary packet without attachment count')
+        if i < n:
+            data = self._decode_data(ep, i)
+            if ptype == EVENT or ptype == BINARY_EVENT:
+                if type(data) is not list or not data or \
+                        type(data[0]) is not str:
+                    # 5.0.3 compatibility: a binary event may carry a dict
+                    if not self._valid_event_data(
+                            data, ptype == BINARY_EVENT):
+                        raise ValueError('Event payload must be a list '
+                                         'starting with the event name')
+            self.data = data
+        elif ptype == BINARY_EVENT:
+            raise ValueError('Binary event without a payload')
+        self.attachment_count = count
+        return count
+
+    def _coerce_encoded(self, ep: Any) -> Optional[str]:
+        if isinstance(ep, str):
+            return str(ep)
+        if isinstance(ep, (bytes, bytearray, memoryview)):
+            try:
+                return bytes(ep).decode('utf-8')
+            except UnicodeDecodeError:
+                raise ValueError('Packet is not valid UTF-8 text') from None
+        if isinstance(ep, int) and not isinstance(ep, bool):
+            # 5.0.3 quirk: Packet(encoded_packet=1).packet_type == 1
+            self.packet_type = ep
+            self.namespace = None
+            self.data = None
+            self.attachment_count = 0
+            return None
+        raise ValueError(f'Cannot decode a packet from {type(ep).__name__}')
+
+    @staticmethod
+    def _valid_event_data(data: Any, binary: bool) -> bool:
+        if isinstance(data, list):
+            return bool(data) and isinstance(data[0], str)
+        return binary and isinstance(data, dict)
+
+    def _decode_data(self, ep: str, i: int) -> Any:
+        """Decode the JSON payload that starts at index ``i``."""
+        if _json_too_deep(ep, i, self.max_depth):
+            raise ValueError('Packet data is invalid or nested too deeply')
+        json_mod = self.json
+        try:
+            if json_mod is _json and ep[i] not in _JSON_WHITESPACE:
+                try:
+                    data, end = _scan_once(ep, i)
+                except StopIteration as exc:
+                    raise _JSONDecodeError('Expecting value', ep,
+                                           exc.value) from None
+                if end != len(ep) and ep[end:].strip(_JSON_WHITESPACE):
+                    raise _JSONDecodeError('Extra data', ep, end)
+                return data
+            return json_mod.loads(ep[i:])
+        except ValueError:
+            raise
+        except (RecursionError, TypeError) as exc:
+            raise ValueError(f'Invalid packet data: {exc}') from None
+
+    def add_attachment(self, attachment: Any) -> bool:
+        """Add a received binary attachment.
+
+        Returns ``True`` once all the announced attachments arrived (the data
+        is then reconstructed in place), ``False`` before that.
+        """
+        if self.attachment_count <= len(self.attachments):
+            raise ValueError('Unexpected binary attachment')
+        self.attachments.append(attachment)
+        if self.attachment_count == len(self.attachments):
+            self.reconstruct_binary(self.attachments)
+            return True
+        return False
+
+    reconstruct_binary = _DualReconstruct()
+
+    @classmethod
+    def data_is_binary(cls, data: Any) -> bool:
+        """Return ``True`` if the data contains bytes (or bytearray)."""
+        try:
+            return _has_binary(data)
+        except RecursionError:
+            raise ValueError('Packet data is nested too deeply') from None
+
+    @classmethod
+    def deconstruct_binary(cls, data: Any) -> Tuple[Any, List[bytes]]:
+        """Replace bytes with placeholders.
+
+        Returns ``(data_with_placeholders, attachments)``.
+        """
+        attachments: List[bytes] = []
+        try:
+            data = cls._deconstruct_binary_internal(data, attachments)
+        except RecursionError:
+            raise ValueError('Packet data is nested too deeply') from None
+        return data, attachments
+
+    @classmethod
+    def _deconstruct_binary_internal(cls, data: Any,
+                                     attachments: List[bytes]) -> Any:
+        if isinstance(data, _BINARY_TYPES):
+            attachments.append(bytes(data))
+            return {'_placeholder': True, 'num': len(attachments) - 1}
+        if isinstance(data, (list, tuple)):
+            return [cls._deconstruct_binary_internal(item, attachments)
+                    for item in data]
+        if isinstance(data, dict):
+            return {key: cls._deconstruct_binary_internal(value, attachments)
+                    for key, value in data.items()}
+        return data
+
+    @classmethod
+    def _reconstruct_binary_internal(cls, data: Any,
+                                     attachments: List[Any]) -> Any:
+        if isinstance(data, list):
+            return [cls._reconstruct_binary_internal(item, attachments)
+                    for item in data]
+        if isinstance(data, dict):
+            if data.get('_placeholder') is True:
+                num = data.get('num')
+                if type(num) is not int or not 0 <= num < len(attachments):
+                    raise ValueError('Invalid binary placeholder')
+                return attachments[num]
+            return {key: cls._reconstruct_binary_internal(value, attachments)
+                    for key, value in data.items()}
+        return data
+
+    # 5.0.3 private names
+    _data_is_binary = data_is_binary
+    _deconstruct_binary = deconstruct_binary
+
+    def _to_dict(self) -> dict:
+        """Return the packet as a dict (used by the msgpack serializer)."""
+        d = {
+            'type': self.packet_type,
+            'data': self.data,
+            'nsp': self.namespace,
+        }
+        if self.id is not None:
+            d['id'] = self.id
+        return d
+
+    def __repr__(self) -> str:
+        ptype = self.packet_type
+        name = packet_names[ptype] if isinstance(ptype, int) and \
+            0 <= ptype < len(packet_names) else repr(ptype)
+        return (f'<{type(self).__name__} {name} namespace='
+                f'{self.namespace!r} id={self.id!r} data={self.data!r}>')
