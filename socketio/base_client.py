@@ -6,19 +6,18 @@ policy live here once, as generator flows (see :mod:`socketio.trampoline`).
 """
 from __future__ import annotations
 
-import itertools
 import logging
 import random
 import signal
 import threading
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 import engineio
 
 from . import exceptions, packet
 from .endpoint import Endpoint
 from .options import engineio_options, select_logger, select_packet_class
-from .payload import to_args
+from .payload import register_callback, to_args
 from .trampoline import Flow, call
 
 default_logger = logging.getLogger('socketio.client')
@@ -55,6 +54,9 @@ class BaseClient(Endpoint):
 
     #: Disconnect reasons passed to ``disconnect`` handlers.
     reason = engineio.Client.reason
+    reserved_events = RESERVED_EVENTS
+    #: The client consults the ``'*'`` namespace only for namespaces without handlers.
+    _star_namespace_fallback_only = True
 
     def __init__(self, reconnection: bool = True, reconnection_attempts: int = 0,
                  reconnection_delay: float = 1, reconnection_delay_max: float = 5,
@@ -113,10 +115,7 @@ class BaseClient(Endpoint):
     def register_namespace(self, namespace_handler: Any) -> None:
         """Register a class-based client namespace object."""
         from .base_namespace import BaseClientNamespace
-        if not isinstance(namespace_handler, BaseClientNamespace):
-            raise ValueError('Not a namespace instance')
-        if self.is_asyncio_based() != namespace_handler.is_asyncio_based():
-            raise ValueError('Not a valid namespace class for this client')
+        self._check_namespace_handler(namespace_handler, BaseClientNamespace, 'client')
         namespace_handler._set_client(self)
         self.namespace_handlers[namespace_handler.namespace] = namespace_handler
 
@@ -283,13 +282,7 @@ class BaseClient(Endpoint):
             yield call(self.eio.send, encoded)
 
     def _generate_ack_id(self, namespace: Optional[str], callback: Callable[..., Any]) -> int:
-        namespace = namespace or '/'
-        callbacks = self.callbacks.get(namespace)
-        if callbacks is None:
-            callbacks = self.callbacks[namespace] = {0: itertools.count(1)}  # type: ignore
-        ack_id = next(callbacks[0])  # type: ignore
-        callbacks[ack_id] = callback
-        return ack_id
+        return register_callback(self.callbacks, namespace or '/', callback)
 
     # -- Engine.IO events -------------------------------------------------------------
     def _handle_eio_connect(self) -> Any:
@@ -440,47 +433,6 @@ class BaseClient(Endpoint):
             self._connect_event.set()
 
     # -- handler dispatch ------------------------------------------------------------------
-    def _get_event_handler(self, event: str, namespace: str,
-                           args: Tuple[Any, ...]) -> Tuple[Any, Tuple[Any, ...]]:
-        """Find the handler for an event and the arguments it takes.
-
-        The ``'*'`` namespace is only consulted when the namespace has no
-        handlers of its own.
-        """
-        catch_all = event not in RESERVED_EVENTS
-        handlers = self.handlers.get(namespace)
-        if handlers:
-            if event in handlers:
-                return handlers[event], args
-            if catch_all and '*' in handlers:
-                return handlers['*'], (event,) + args
-        elif '*' in self.handlers:
-            any_ns = self.handlers['*']
-            if event in any_ns:
-                return any_ns[event], (namespace,) + args
-            if catch_all and '*' in any_ns:
-                return any_ns['*'], (event, namespace) + args
-        ns_handler = self.namespace_handlers.get(namespace)
-        if ns_handler is not None:
-            return ns_handler.trigger_event, (event,) + args
-        ns_handler = self.namespace_handlers.get('*')
-        if ns_handler is not None:
-            return ns_handler.trigger_event, (event, namespace) + args
-        return None, args
-
-    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        return self._run(self._trigger_event_flow(event, namespace, args))
-
-    def _trigger_event_flow(self, event: str, namespace: str, args: Tuple[Any, ...]) -> Flow:
-        handler, args = self._get_event_handler(event, namespace, args)
-        if handler is None:
-            return self.not_handled
-        try:
-            return (yield call(handler, *args))
-        except TypeError:
-            if event != 'disconnect':
-                raise
-            return (yield call(handler, *args[:-1]))  # handler without ``reason``
 
     # -- reconnection ----------------------------------------------------------------------
     def _handle_reconnect(self) -> Any:

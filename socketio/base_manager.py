@@ -12,7 +12,6 @@ every client also sits in a room named after its own sid.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import logging
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
@@ -21,7 +20,7 @@ from bidict import bidict
 from engineio import packet as eio_packet
 
 from . import packet
-from .payload import is_room_list, to_args
+from .payload import is_room_list, register_callback, to_args
 from .trampoline import Flow, call, run
 
 default_logger = logging.getLogger('socketio')
@@ -238,12 +237,7 @@ class BaseManager:
     # -- acknowledgements ------------------------------------------------------
     def _generate_ack_id(self, sid: str, callback: Callable[..., Any]) -> int:
         """Register ``callback`` for ``sid`` and return its new ack id."""
-        callbacks = self.callbacks.get(sid)
-        if callbacks is None:
-            callbacks = self.callbacks[sid] = {0: itertools.count(1)}  # type: ignore
-        ack_id = next(callbacks[0])  # type: ignore
-        callbacks[ack_id] = callback
-        return ack_id
+        return register_callback(self.callbacks, sid, callback)
 
     def _pop_callback(self, sid: str, ack_id: int) -> Optional[Callable[..., Any]]:
         try:

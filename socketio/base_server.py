@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import logging
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional
 
 import engineio
 
@@ -33,6 +33,7 @@ class BaseServer(Endpoint):
 
     #: Disconnect reasons passed to ``disconnect`` handlers.
     reason = engineio.Server.reason
+    reserved_events = RESERVED_EVENTS
 
     def __init__(self, client_manager: Any = None, logger: Any = False,
                  serializer: Any = 'default', json: Any = None,
@@ -82,10 +83,7 @@ class BaseServer(Endpoint):
     def register_namespace(self, namespace_handler: Any) -> None:
         """Register a class-based namespace object."""
         from .base_namespace import BaseServerNamespace
-        if not isinstance(namespace_handler, BaseServerNamespace):
-            raise ValueError('Not a namespace instance')
-        if self.is_asyncio_based() != namespace_handler.is_asyncio_based():
-            raise ValueError('Not a valid namespace class for this server')
+        self._check_namespace_handler(namespace_handler, BaseServerNamespace, 'server')
         namespace_handler._set_server(self)
         self.namespace_handlers[namespace_handler.namespace] = namespace_handler
 
@@ -432,48 +430,6 @@ class BaseServer(Endpoint):
         yield call(self.manager.trigger_callback, sid, id, data)
 
     # -- handler dispatch ---------------------------------------------------------
-    def _get_event_handler(self, event: str, namespace: str,
-                           args: Tuple[Any, ...]) -> Tuple[Any, Tuple[Any, ...]]:
-        """Find the handler for an event and the arguments it takes.
-
-        Order: the exact handler, the namespace's ``'*'`` handler, the
-        ``'*'`` namespace's handler for the event, the ``'*'``/``'*'``
-        handler, then class-based namespaces (exact, then ``'*'``).
-        """
-        catch_all = event not in RESERVED_EVENTS
-        handlers = self.handlers.get(namespace)
-        if handlers:
-            if event in handlers:
-                return handlers[event], args
-            if catch_all and '*' in handlers:
-                return handlers['*'], (event,) + args
-        any_ns = self.handlers.get('*')
-        if any_ns:
-            if event in any_ns:
-                return any_ns[event], (namespace,) + args
-            if catch_all and '*' in any_ns:
-                return any_ns['*'], (event, namespace) + args
-        ns_handler = self.namespace_handlers.get(namespace)
-        if ns_handler is not None:
-            return ns_handler.trigger_event, (event,) + args
-        ns_handler = self.namespace_handlers.get('*')
-        if ns_handler is not None:
-            return ns_handler.trigger_event, (event, namespace) + args
-        return None, args
-
-    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        return self._run(self._trigger_event_flow(event, namespace, args))
-
-    def _trigger_event_flow(self, event: str, namespace: str, args: Tuple[Any, ...]) -> Flow:
-        handler, args = self._get_event_handler(event, namespace, args)
-        if handler is None:
-            return self.not_handled
-        try:
-            return (yield call(handler, *args))
-        except TypeError:
-            if event != 'disconnect':
-                raise
-            return (yield call(handler, *args[:-1]))  # handler without ``reason``
 
 
 class SessionContext:

@@ -1,7 +1,7 @@
 """What servers and clients have in common: handlers, tasks and acks."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Tuple
 
 from . import exceptions
 from .payload import ack_value
@@ -17,6 +17,10 @@ class Endpoint:
 
     eio: Any
     handlers: dict
+    namespace_handlers: dict
+    not_handled: object
+    reserved_events: Tuple[str, ...] = ()
+    _star_namespace_fallback_only = False
 
     def on(self, event: str, handler: Optional[Callable[..., Any]] = None,
            namespace: Optional[str] = None) -> Any:
@@ -46,6 +50,15 @@ class Endpoint:
             return self.on(handler.__name__, *args, **kwargs)(handler)
 
         return set_handler
+
+    def is_asyncio_based(self) -> bool:
+        return False
+
+    def _check_namespace_handler(self, handler: Any, base_class: type, what: str) -> None:
+        if not isinstance(handler, base_class):
+            raise ValueError('Not a namespace instance')
+        if self.is_asyncio_based() != handler.is_asyncio_based():
+            raise ValueError(f'Not a valid namespace class for this {what}')
 
     def start_background_task(self, target: Callable[..., Any], *args: Any,
                               **kwargs: Any) -> Any:
@@ -78,3 +91,54 @@ class Endpoint:
         if not (yield call(self._wait_event, answered, timeout)):
             raise exceptions.TimeoutError()
         return ack_value(answers[0])
+
+    def _get_event_handler(self, event: str, namespace: str,
+                           args: Tuple[Any, ...]) -> Tuple[Any, Tuple[Any, ...]]:
+        """Find the handler for an event and the arguments it takes.
+
+        Order: the namespace's handler for the event, the namespace's ``'*'``
+        handler, the ``'*'`` namespace's handler for the event, the
+        ``'*'``/``'*'`` handler, then class-based namespaces (the exact one,
+        then ``'*'``). Catch-all event handlers get the event name first and
+        catch-all namespace handlers the namespace name; reserved events
+        never reach a ``'*'`` event handler.
+        """
+        catch_all = event not in self.reserved_events
+        handlers = self.handlers.get(namespace)
+        if handlers:
+            if event in handlers:
+                return handlers[event], args
+            if catch_all and '*' in handlers:
+                return handlers['*'], (event,) + args
+        any_ns = self.handlers.get('*')
+        if any_ns and not (handlers and self._star_namespace_fallback_only):
+            if event in any_ns:
+                return any_ns[event], (namespace,) + args
+            if catch_all and '*' in any_ns:
+                return any_ns['*'], (event, namespace) + args
+        return self._class_handler(event, namespace, args)
+
+    def _class_handler(self, event: str, namespace: str,
+                       args: Tuple[Any, ...]) -> Tuple[Any, Tuple[Any, ...]]:
+        """Dispatch to a class-based namespace: the exact one, else ``'*'``."""
+        ns_handler = self.namespace_handlers.get(namespace)
+        if ns_handler is not None:
+            return ns_handler.trigger_event, (event,) + args
+        ns_handler = self.namespace_handlers.get('*')
+        if ns_handler is not None:
+            return ns_handler.trigger_event, (event, namespace) + args
+        return None, args
+
+    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        return self._run(self._trigger_event_flow(event, namespace, args))
+
+    def _trigger_event_flow(self, event: str, namespace: str, args: Tuple[Any, ...]) -> Flow:
+        handler, args = self._get_event_handler(event, namespace, args)
+        if handler is None:
+            return self.not_handled
+        try:
+            return (yield call(handler, *args))
+        except TypeError:
+            if event != 'disconnect':
+                raise
+            return (yield call(handler, *args[:-1]))  # handler without ``reason``

@@ -11,7 +11,8 @@ These rules are shared by every server and client:
 """
 from __future__ import annotations
 
-from typing import Any, List, Sequence
+import itertools
+from typing import Any, Callable, Dict, List, Sequence
 
 
 def to_args(data: Any) -> List[Any]:
@@ -33,3 +34,17 @@ def ack_value(args: Sequence[Any]) -> Any:
 def is_room_list(room: Any) -> bool:
     """Tell whether ``room`` names several rooms (a list, tuple or set)."""
     return not isinstance(room, (str, bytes)) and hasattr(room, '__len__')
+
+
+def register_callback(callbacks: Dict[Any, Dict[int, Any]], key: Any,
+                      callback: Callable[..., Any]) -> int:
+    """Store ``callback`` under a new ack id for ``key`` and return the id.
+
+    Ids count from 1 per key; entry 0 of each key's table holds the counter.
+    """
+    table = callbacks.get(key)
+    if table is None:
+        table = callbacks[key] = {0: itertools.count(1)}
+    ack_id = next(table[0])
+    table[ack_id] = callback
+    return ack_id

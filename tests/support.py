@@ -43,9 +43,17 @@ def wait_for_port(port: int, timeout: float = 15.0, proc: Optional[subprocess.Po
 @contextlib.contextmanager
 def wsgi_server(app: Any, port: Optional[int] = None) -> Iterator[str]:
     """Serve ``app`` on a free port in a background thread; yield its URL."""
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    class Handler(WSGIRequestHandler):
+        def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+            # a finished WebSocket ends this way: close the socket instead of
+            # reading WebSocket frames as a new HTTP request (which left the
+            # peer waiting seconds for the end of its closing handshake)
+            self.close_connection = True
+
     port = port or free_port()
-    server = make_server('127.0.0.1', port, app, threaded=True)
+    server = make_server('127.0.0.1', port, app, threaded=True, request_handler=Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,167 @@
+"""The JSON wire format shared by every message-queue manager.
+
+Pure functions, no I/O. The message dicts are those of python-socketio 5.14+
+(``forward.md`` 2.11)::
+
+    {'method': 'emit', 'event', 'data', 'binary', 'namespace', 'room',
+     'skip_sid', 'callback': None | (room, namespace, id), 'host_id'}
+    {'method': 'callback', 'host_id', 'sid', 'namespace', 'id', 'args'}
+    {'method': 'disconnect', 'sid', 'namespace', 'host_id'}
+    {'method': 'enter_room' | 'leave_room', 'sid', 'room', 'namespace', 'host_id'}
+    {'method': 'close_room', 'room', 'namespace', 'host_id'}
+
+``data`` is the list of event arguments (a tuple is several arguments, any
+other value one). When an argument holds bytes, ``binary`` is true and
+``data`` is ``[arguments_with_placeholders, base64(attachment0), ...]``.
+Callback ``args`` follow the same rule, with ``'binary': True`` added only
+when they hold bytes. Messages travel as JSON text and are never unpickled:
+a message from the bus can never run code.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from .packet import Packet
+from .payload import to_args
+
+Message = Dict[str, Any]
+
+#: Every ``method`` a manager understands, with the fields it requires.
+REQUIRED_FIELDS: Dict[str, Tuple[str, ...]] = {
+    'emit': ('event', 'data'),
+    'callback': ('host_id', 'sid', 'id', 'args'),
+    'disconnect': ('sid',),
+    'enter_room': ('sid', 'room'),
+    'leave_room': ('sid', 'room'),
+    'close_room': ('room',),
+}
+
+
+# -- arguments ----------------------------------------------------------------
+def pack_args(args: Sequence[Any]) -> Tuple[List[Any], bool]:
+    """Return ``(json_ready_list, binary)`` for a list of arguments."""
+    if not Packet.data_is_binary(list(args)):
+        return list(args), False
+    payload, attachments = Packet.deconstruct_binary(list(args))
+    return [payload] + [base64.b64encode(a).decode('ascii') for a in attachments], True
+
+
+def unpack_args(data: Any, binary: Any) -> List[Any]:
+    """Inverse of :func:`pack_args`; raises ValueError for malformed input."""
+    if not isinstance(data, list):
+        raise ValueError('message arguments are not a list')
+    if not binary:
+        return data
+    if not data or not isinstance(data[0], list):
+        raise ValueError('malformed binary arguments')
+    try:
+        attachments = [base64.b64decode(a, validate=True) for a in data[1:]]
+    except (TypeError, binascii.Error) as exc:
+        raise ValueError(f'bad base64 attachment: {exc}') from None
+    return Packet._reconstruct_binary_internal(data[0], attachments)
+
+
+def args_to_data(args: List[Any]) -> Any:
+    """Return the ``data`` value that stands for ``args`` (inverse of to_args)."""
+    if len(args) == 1 and args[0] is not None:
+        return args[0]
+    return tuple(args) if args else None
+
+
+# -- building -------------------------------------------------------------------
+def emit_message(event: str, data: Any, namespace: str, room: Any, skip_sid: Any,
+                 callback: Optional[Tuple[Any, str, int]], host_id: str) -> Message:
+    """Build an ``emit`` message."""
+    args, binary = pack_args(to_args(data))
+    return {'method': 'emit', 'event': event, 'data': args, 'binary': binary,
+            'namespace': namespace, 'room': room, 'skip_sid': skip_sid,
+            'callback': callback, 'host_id': host_id}
+
+
+def callback_message(host_id: str, sid: Any, namespace: str, callback_id: int,
+                     args: Tuple[Any, ...]) -> Message:
+    """Build a ``callback`` message carrying acknowledgement ``args`` home."""
+    packed, binary = pack_args(args)
+    message = {'method': 'callback', 'host_id': host_id, 'sid': sid,
+               'namespace': namespace, 'id': callback_id,
+               'args': tuple(packed) if not binary else packed}
+    if binary:
+        message['binary'] = True
+    return message
+
+
+def sid_message(method: str, sid: str, namespace: Optional[str], host_id: str,
+                **extra: Any) -> Message:
+    """Build a ``disconnect``, ``enter_room`` or ``leave_room`` message."""
+    message = {'method': method, 'sid': sid}
+    message.update(extra)
+    message.update(namespace=namespace or '/', host_id=host_id)
+    return message
+
+
+def close_room_message(room: Any, namespace: Optional[str], host_id: str) -> Message:
+    """Build a ``close_room`` message."""
+    return {'method': 'close_room', 'room': room, 'namespace': namespace or '/',
+            'host_id': host_id}
+
+
+# -- reading ----------------------------------------------------------------------
+def emit_data(message: Message) -> Any:
+    """Return the ``data`` argument for the local emit of an ``emit`` message.
+
+    Messages without a ``binary`` field (the 5.0.3 shape) carry the value as is.
+    """
+    if 'binary' not in message:
+        return message['data']
+    return args_to_data(unpack_args(message['data'], message['binary']))
+
+
+def callback_args(message: Message) -> Any:
+    """Return the acknowledgement arguments of a ``callback`` message."""
+    if message.get('binary'):
+        return unpack_args(message['args'], True)
+    return message['args']
+
+
+def encode(message: Message, json: Any) -> str:
+    """Serialise a message dict with the given JSON module."""
+    return json.dumps(message)
+
+
+def decode(raw: Any, json: Any) -> Message:
+    """Return the message dict in ``raw`` (a dict, or JSON as str or bytes).
+
+    Raises ValueError with a short reason when ``raw`` is not a valid message.
+    """
+    if isinstance(raw, (bytes, bytearray, memoryview)):
+        try:
+            raw = bytes(raw).decode('utf-8')
+        except UnicodeDecodeError:
+            raise ValueError('not UTF-8 text') from None
+    if isinstance(raw, str):
+        try:
+            raw = json.loads(raw)
+        except Exception:
+            raise ValueError('not valid JSON') from None
+    if not isinstance(raw, dict):
+        raise ValueError('not a JSON object')
+    method = raw.get('method')
+    required = REQUIRED_FIELDS.get(method) if isinstance(method, str) else None
+    if required is None:
+        raise ValueError(f'unknown method {method!r}')
+    missing = [name for name in required if name not in raw]
+    if missing:
+        raise ValueError(f'{method} message lacks {", ".join(missing)}')
+    namespace = raw.get('namespace')
+    if namespace is not None and not isinstance(namespace, str):
+        raise ValueError('namespace is not a string')
+    if method == 'emit':
+        if not isinstance(raw['event'], str):
+            raise ValueError('event name is not a string')
+        callback = raw.get('callback')
+        if callback is not None and (not isinstance(callback, (list, tuple))
+                                     or len(callback) != 3):
+            raise ValueError('callback is not a (room, namespace, id) triple')
+    return raw
