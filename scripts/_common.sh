@@ -35,6 +35,8 @@ setup_venv() {
     else
         echo "installing python-socketio (editable) with [test] extras ..."
         "$PY" -m pip install -q -e '.[test]'
+        # Flask-SocketIO must use this python-socketio, never one from the index.
+        "$PY" -m pip install -q --no-deps flask-socketio
         printf '%s' "$key" > "$stamp"
         echo "done: $("$PY" --version)"
     fi

@@ -2,6 +2,7 @@
 # Runs the demo chat application on http://127.0.0.1:5000 (Ctrl+C to stop).
 #
 #   bash scripts/demo.sh [arguments for examples/chat/app.py...]
+#   bash scripts/demo.sh --port 5001 --redis redis://127.0.0.1:6379/0
 #
 # Uses the same .venv as scripts/test.sh and installs it on first use.
 set -euo pipefail
@@ -14,5 +15,7 @@ if [ ! -f "$APP" ]; then
     echo "ERROR: $APP not found in this checkout" >&2
     exit 1
 fi
-section "demo chat: http://127.0.0.1:5000"
+section "demo chat (examples/chat/app.py)"
+echo "Open the address below in two browser tabs, pick nicknames, join a room and chat."
+echo "Options: --port N (or PORT=N), --host ADDR, --redis URL (or SOCKETIO_REDIS=URL)."
 exec python "$APP" "$@"

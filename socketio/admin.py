@@ -16,6 +16,7 @@ awaitables on an asyncio server, exactly like the methods they wrap.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import socket
 import threading
@@ -143,7 +144,12 @@ class InstrumentedServer:
         """Replace ``obj.name`` by ``flow(original, *args)`` run by the server."""
         original = getattr(obj, name)
         run = self.server._run
-        self._patch(obj, name, lambda *args, **kwargs: run(flow(original, *args, **kwargs)))
+        if inspect.iscoroutinefunction(original):  # keep it a coroutine function
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                return await run(flow(original, *args, **kwargs))
+            self._patch(obj, name, async_wrapper)
+        else:
+            self._patch(obj, name, lambda *args, **kwargs: run(flow(original, *args, **kwargs)))
 
     def _handler(self, flow: Callable[..., Flow]) -> Callable[..., Any]:
         """A Socket.IO event handler running ``flow`` with the server's driver."""
@@ -378,7 +384,8 @@ class InstrumentedServer:
         eio_socket = self.server.eio.sockets.get(eio_sid)
         if eio_socket is not None:
             self._watch_socket(eio_socket)
-            if not eio_socket.upgraded:
+            if not eio_socket.upgraded and \
+                    'transport=websocket' not in (environ or {}).get('QUERY_STRING', ''):
                 self._polling.add(eio_sid)
         if self.stats_task is None and not self._stopped:
             self.stop_stats_event = self.server.eio.create_event()

@@ -7,7 +7,7 @@ import engineio
 
 from . import async_manager, exceptions, packet, server  # noqa: F401
 from .base_server import BaseServer
-from .trampoline import run_async, wait_event_async
+from .trampoline import call_each_async, run_async, wait_event_async
 
 
 class AsyncServer(BaseServer):
@@ -21,6 +21,7 @@ class AsyncServer(BaseServer):
     """
 
     _run = staticmethod(run_async)
+    _call_each = staticmethod(call_each_async)
     _wait_event = staticmethod(wait_event_async)
 
     def __init__(self, client_manager: Any = None, logger: Any = False, json: Any = None,
@@ -39,6 +40,11 @@ class AsyncServer(BaseServer):
     def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:
         """Attach the server to an aiohttp or Sanic application."""
         self.eio.attach(app, socketio_path)
+
+    async def shutdown(self) -> None:
+        """Stop Engine.IO's background service (a coroutine function, so that
+        it can be given to ``ASGIApp(on_shutdown=...)``)."""
+        await super().shutdown()
 
     # Engine.IO awaits only coroutine functions, so its entry points are these.
     async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:

@@ -10,6 +10,7 @@ import logging
 import random
 import signal
 import threading
+import time
 from typing import Any, Callable, Dict, List, Optional
 
 import engineio
@@ -17,8 +18,8 @@ import engineio
 from . import exceptions, packet
 from .endpoint import Endpoint
 from .options import engineio_options, select_logger, select_packet_class
-from .payload import register_callback, to_args
-from .trampoline import Flow, call
+from .payload import ack_args, event_name, register_callback, to_args
+from .trampoline import Flow, call, queue_pending
 
 default_logger = logging.getLogger('socketio.client')
 
@@ -100,6 +101,7 @@ class BaseClient(Endpoint):
         self._connect_event = self.eio.create_event()
         self._reconnect_task: Any = None
         self._reconnecting = False
+        self._keep_reconnecting = False
         self._reconnect_abort = self.eio.create_event()
 
     def is_asyncio_based(self) -> bool:
@@ -167,7 +169,10 @@ class BaseClient(Endpoint):
                 yield call(self._handle_reconnect)
                 if self.eio.state == 'connected':
                     return
-            message = exc.args[0] if exc.args else 'Connection error'
+            message = str(exc.args[0]) if exc.args else 'Connection error'
+            cause = exc.__cause__ or exc.__context__  # e.g. the refused socket
+            if cause is not None and str(cause) and str(cause) not in message:
+                message = f'{message}: {cause}'
             raise exceptions.ConnectionError(message) from exc
         self.connected = True
         if not wait:
@@ -179,7 +184,11 @@ class BaseClient(Endpoint):
             self._connect_event.clear()
         if set(self.namespaces) != requested:
             missing = [n for n in self.connection_namespaces if n not in self.namespaces]
-            yield call(self.disconnect)
+            self._keep_reconnecting = True  # a failed attempt must not end the loop
+            try:
+                yield call(self.disconnect)
+            finally:
+                self._keep_reconnecting = False
             raise exceptions.ConnectionError(
                 'One or more namespaces failed to connect: ' + ', '.join(missing))
 
@@ -241,11 +250,19 @@ class BaseClient(Endpoint):
         return self._run(self._disconnect_flow())
 
     def _disconnect_flow(self) -> Flow:
-        if self._reconnecting:
+        if self._reconnecting and not self._keep_reconnecting:
             self._reconnect_abort.set()
+        # Engine.IO closes a websocket without flushing its send queue: give
+        # the DISCONNECT packets a moment (at most 1 s) to go out first.
+        flush = bool(self.namespaces) and self.eio.state == 'connected'
+        queued = queue_pending(self.eio.queue) if flush else 0
         for namespace in list(self.namespaces):
             yield call(self._send_packet, self.packet_class(packet.DISCONNECT,
                                                             namespace=namespace))
+        deadline = time.monotonic() + 1
+        while flush and queue_pending(self.eio.queue) > queued \
+                and time.monotonic() < deadline:
+            yield call(self.sleep, 0.01)
         yield call(self.eio.disconnect)
         if self.connected:  # Engine.IO did not report the end of the connection
             yield from self._eio_disconnect_flow(self.reason.CLIENT_DISCONNECT)
@@ -306,6 +323,8 @@ class BaseClient(Endpoint):
         except ValueError as exc:
             self._binary_packet = None
             self.logger.warning('Invalid packet from the server: %s', exc)
+        except Exception:  # Engine.IO runs this in a thread of its own
+            self.logger.exception('Error while handling a message from the server')
 
     def _handle_eio_message(self, data: Any) -> Any:
         return self._run(self._eio_message_flow(data))
@@ -360,6 +379,7 @@ class BaseClient(Endpoint):
         self._binary_packet = None
         self.sid = None
         if will_reconnect and not self._reconnecting:
+            self._reconnect_abort.clear()  # here: a disconnect() from now on must count
             self._reconnecting = True
             self._reconnect_task = self.start_background_task(self._handle_reconnect)
 
@@ -395,7 +415,7 @@ class BaseClient(Endpoint):
         return self._run(self._event_flow(namespace or '/', id, data))
 
     def _event_flow(self, namespace: str, id: Optional[int], data: Any) -> Flow:
-        self.logger.info('Received event "%s" [%s]', data[0], namespace)
+        self.logger.info('Received event "%s" [%s]', event_name(data), namespace)
         result = yield call(self._trigger_event, data[0], namespace, *data[1:])
         if id is not None and result is not self.not_handled:
             yield call(self._send_packet, self.packet_class(
@@ -406,8 +426,9 @@ class BaseClient(Endpoint):
 
     def _ack_received_flow(self, namespace: str, id: Optional[int], data: Any) -> Flow:
         self.logger.info('Received ack [%s]', namespace)
+        data = ack_args(data)
         callbacks = self.callbacks.get(namespace, {})
-        callback = callbacks.pop(id, None) if id else None
+        callback = callbacks.pop(id, None) if id is not None else None
         if callback is None:
             self.logger.warning('Unknown callback received, ignoring.')
             return
@@ -439,8 +460,9 @@ class BaseClient(Endpoint):
         return self._run(self._reconnect_flow())
 
     def _reconnect_flow(self) -> Flow:
+        if not self._reconnecting:  # else cleared when the task was scheduled
+            self._reconnect_abort.clear()
         self._reconnecting = True
-        self._reconnect_abort.clear()
         reconnecting_clients.append(self)
         attempt = 0
         success = False
@@ -463,6 +485,10 @@ class BaseClient(Endpoint):
                 except (exceptions.ConnectionError, ValueError):
                     pass
                 else:
+                    if self._reconnect_abort.is_set():  # disconnect() during the attempt
+                        self.logger.info('Reconnect task aborted')
+                        yield call(self.disconnect)
+                        break
                     self.logger.info('Reconnection successful')
                     self._reconnect_task = None
                     success = True

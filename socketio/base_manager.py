@@ -216,6 +216,13 @@ class BaseManager:
                     ack_id = self._generate_ack_id(sid, callback)
                     yield call(server._emit_internal, eio_sid, event, data, namespace, ack_id)
             return
+        if getattr(type(server), '_send_eio_packets', None) is not None:
+            # one step for every recipient (a real server, not a stand-in)
+            eio_sids = self._recipient_eio_sids(namespace, room, skip_sid, skip)
+            if eio_sids:
+                yield call(server._send_eio_packets, eio_sids,
+                           self._encode(event, data, namespace))
+            return
         eio_packets = None
         for sid, eio_sid in self.get_participants(namespace, room):
             if sid in skip:
@@ -224,6 +231,21 @@ class BaseManager:
                 eio_packets = self._encode(event, data, namespace)
             for eio_pkt in eio_packets:
                 yield call(server._send_eio_packet, eio_sid, eio_pkt)
+
+    def _recipient_eio_sids(self, namespace: str, room: Any, skip_sid: Any,
+                            skip: List[Any]) -> List[str]:
+        """The Engine.IO sids an emit goes to, as :meth:`get_participants`
+        would give them, minus the ``skip`` sids."""
+        if type(self).get_participants is not BaseManager.get_participants or \
+                is_room_list(room):
+            return [eio_sid for sid, eio_sid in self.get_participants(namespace, room)
+                    if sid not in skip]
+        members = self.rooms[namespace].get(room)
+        if not members:
+            return []
+        if skip_sid is None:
+            return list(members.values())
+        return [eio_sid for sid, eio_sid in members.items() if sid not in skip]
 
     def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:
         """Encode an event once into the Engine.IO packets that carry it."""
@@ -252,6 +274,7 @@ class BaseManager:
     def _trigger_callback_flow(self, sid: str, id: int, data: Any) -> Flow:
         callback = self._pop_callback(sid, id)
         if callback is None:
-            self._get_logger().warning('Unknown callback received, ignoring.')
+            self._get_logger().warning('Unknown callback received from %s (id %s), ignoring.',
+                                       sid, id)
             return
         yield call(callback, *(data or ()))

@@ -19,8 +19,8 @@ import engineio
 from . import exceptions, packet
 from .endpoint import Endpoint
 from .options import engineio_options, select_logger, select_packet_class
-from .payload import to_args
-from .trampoline import Done, Flow, call
+from .payload import ack_args, event_name, to_args
+from .trampoline import Done, Flow, call, flow_method
 
 default_logger = logging.getLogger('socketio.server')
 
@@ -72,6 +72,11 @@ class BaseServer(Endpoint):
 
     def _default_manager(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    @staticmethod
+    def _call_each(fn: Callable[..., Any], targets: Any, items: Any) -> Any:
+        """``trampoline.call_each`` or its asyncio twin."""
+        raise NotImplementedError  # pragma: no cover - set by each flavour
 
     def _result(self, value: Any) -> Any:
         """Return ``value``, as an awaitable on asyncio servers."""
@@ -220,9 +225,23 @@ class BaseServer(Endpoint):
         return self.eio.handle_request(*args, **kwargs)
 
     def shutdown(self) -> Any:
-        """Stop Engine.IO's background service; call before the web server stops."""
+        """Close every client connection, then stop Engine.IO's background
+        service; call before the web server stops.
+
+        Each Engine.IO session is closed by the server (clients receive a
+        CLOSE packet), so ``disconnect`` handlers run with
+        ``reason.SERVER_DISCONNECT`` for every namespace of every client.
+        """
+        return self._run(self._shutdown_flow())
+
+    def _shutdown_flow(self) -> Flow:
         self.logger.info('Socket.IO is shutting down')
-        return self.eio.shutdown()
+        # like eio.disconnect(), but without waiting for the packet queues to
+        # drain, and leaving each closed socket to Engine.IO until it has sent
+        # the CLOSE packet (a polling client only gets it with its next GET)
+        for eio_socket in list(self.eio.sockets.values()):
+            yield call(eio_socket.close, wait=False, reason=self.reason.SERVER_DISCONNECT)
+        return (yield call(self.eio.shutdown))
 
     def instrument(self, auth: Any = None, mode: str = 'development', read_only: bool = False,
                    server_id: Optional[str] = None, namespace: str = '/admin',
@@ -239,8 +258,9 @@ class BaseServer(Endpoint):
         return self._send_packet(eio_sid, self.packet_class(
             packet.EVENT, namespace=namespace, data=[event] + to_args(data), id=id))
 
+    @flow_method
     def _send_packet(self, eio_sid: str, pkt: packet.Packet) -> Any:
-        return self._run(self._send_packet_flow(eio_sid, pkt))
+        return self._send_packet_flow(eio_sid, pkt)
 
     def _send_packet_flow(self, eio_sid: str, pkt: packet.Packet) -> Flow:
         encoded = pkt.encode()
@@ -252,6 +272,19 @@ class BaseServer(Endpoint):
 
     def _send_eio_packet(self, eio_sid: str, eio_pkt: Any) -> Any:
         return self.eio.send_packet(eio_sid, eio_pkt)
+
+    def _send_eio_packets(self, eio_sids: List[str], eio_pkts: List[Any]) -> Any:
+        """Send the Engine.IO packets of one encoded event to many clients.
+
+        Each packet goes through ``self._send_eio_packet`` (looked up now, so
+        that replacing it on the instance works); when it is not replaced,
+        Engine.IO's ``send_packet`` is called directly, saving a call per
+        recipient.
+        """
+        send = self._send_eio_packet
+        if getattr(send, '__func__', None) is BaseServer._send_eio_packet:
+            send = self.eio.send_packet
+        return self._call_each(send, eio_sids, eio_pkts)
 
     # -- Engine.IO events -----------------------------------------------------------
     def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:
@@ -272,12 +305,16 @@ class BaseServer(Endpoint):
             self._binary_packet.pop(eio_sid, None)
             self.logger.warning('Invalid packet from %s: %s', eio_sid, exc)
 
+    @flow_method
     def _handle_eio_message(self, eio_sid: str, data: Any) -> Any:
-        return self._run(self._eio_message_flow(eio_sid, data))
+        return self._eio_message_flow(eio_sid, data)
 
     def _eio_message_flow(self, eio_sid: str, data: Any) -> Flow:
         pkt = self._binary_packet.get(eio_sid)
         if pkt is not None:
+            if not isinstance(data, (bytes, bytearray)):
+                del self._binary_packet[eio_sid]
+                raise ValueError('Expected a binary attachment, got a text message')
             if pkt.add_attachment(data):
                 del self._binary_packet[eio_sid]
                 yield from self._dispatch_binary(eio_sid, pkt)
@@ -324,14 +361,21 @@ class BaseServer(Endpoint):
         return (self.namespaces == '*' or namespace in self.namespaces
                 or namespace in self.handlers or namespace in self.namespace_handlers)
 
+    @flow_method
     def _handle_connect(self, eio_sid: str, namespace: Optional[str],
                         data: Any = None) -> Any:
-        return self._run(self._connect_flow(eio_sid, namespace or '/', data))
+        return self._connect_flow(eio_sid, namespace or '/', data)
 
     def _connect_flow(self, eio_sid: str, namespace: str, data: Any) -> Flow:
         sid = None
         if self._namespace_allowed(namespace):
             sid = yield call(self.manager.connect, eio_sid, namespace)
+            if sid is None:
+                self.logger.warning('%s is already connected to namespace %s',
+                                    eio_sid, namespace)
+        else:
+            self.logger.warning('%s tried to connect to unknown namespace %s',
+                                eio_sid, namespace)
         if sid is None:
             yield call(self._send_packet, eio_sid, self.packet_class(
                 packet.CONNECT_ERROR, data='Unable to connect', namespace=namespace))
@@ -373,9 +417,10 @@ class BaseServer(Endpoint):
             yield call(self._send_packet, eio_sid, self.packet_class(
                 packet.CONNECT, {'sid': sid}, namespace=namespace))
 
+    @flow_method
     def _handle_disconnect(self, eio_sid: str, namespace: Optional[str],
                            reason: Optional[str] = None) -> Any:
-        return self._run(self._client_disconnect_flow(eio_sid, namespace or '/', reason))
+        return self._client_disconnect_flow(eio_sid, namespace or '/', reason)
 
     def _client_disconnect_flow(self, eio_sid: str, namespace: str,
                                 reason: Optional[str]) -> Flow:
@@ -386,13 +431,14 @@ class BaseServer(Endpoint):
         yield from self._finish_disconnect_flow(
             sid, namespace, reason or self.reason.CLIENT_DISCONNECT)
 
+    @flow_method
     def _handle_event(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
                       data: Any) -> Any:
-        return self._run(self._event_flow(eio_sid, namespace or '/', id, data))
+        return self._event_flow(eio_sid, namespace or '/', id, data)
 
     def _event_flow(self, eio_sid: str, namespace: str, id: Optional[int], data: Any) -> Flow:
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
+        self.logger.info('received event "%s" from %s [%s]', event_name(data), sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             self.logger.warning('%s is not connected to namespace %s',
                                 sid or eio_sid, namespace)
@@ -403,9 +449,10 @@ class BaseServer(Endpoint):
         else:
             yield call(self._handle_event_internal, self, sid, eio_sid, data, namespace, id)
 
+    @flow_method
     def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
                                namespace: str, id: Optional[int]) -> Any:
-        return self._run(self._event_internal_flow(server, sid, eio_sid, data, namespace, id))
+        return self._event_internal_flow(server, sid, eio_sid, data, namespace, id)
 
     def _event_internal_flow(self, server: Any, sid: str, eio_sid: str, data: Any,
                              namespace: str, id: Optional[int]) -> Flow:
@@ -420,13 +467,18 @@ class BaseServer(Endpoint):
             yield call(server._send_packet, eio_sid, server.packet_class(
                 packet.ACK, namespace=namespace, id=id, data=to_args(result)))
 
+    @flow_method
     def _handle_ack(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
                     data: Any) -> Any:
-        return self._run(self._ack_flow(eio_sid, namespace or '/', id, data))
+        return self._ack_flow(eio_sid, namespace or '/', id, data)
 
     def _ack_flow(self, eio_sid: str, namespace: str, id: Optional[int], data: Any) -> Flow:
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         self.logger.info('received ack from %s [%s]', sid, namespace)
+        data = ack_args(data)
+        if sid is None:
+            self.logger.warning('%s is not connected to namespace %s', eio_sid, namespace)
+            return
         yield call(self.manager.trigger_callback, sid, id, data)
 
     # -- handler dispatch ---------------------------------------------------------

@@ -5,7 +5,7 @@ from typing import Any, Callable, Optional, Tuple
 
 from . import exceptions
 from .payload import ack_value
-from .trampoline import Flow, call
+from .trampoline import Flow, call, flow_method
 
 
 class Endpoint:
@@ -129,8 +129,9 @@ class Endpoint:
             return ns_handler.trigger_event, (event, namespace) + args
         return None, args
 
+    @flow_method
     def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        return self._run(self._trigger_event_flow(event, namespace, args))
+        return self._trigger_event_flow(event, namespace, args)
 
     def _trigger_event_flow(self, event: str, namespace: str, args: Tuple[Any, ...]) -> Flow:
         handler, args = self._get_event_handler(event, namespace, args)

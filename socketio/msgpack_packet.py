@@ -1,7 +1,7 @@
 """MessagePack serializer, compatible with ``socket.io-msgpack-parser``."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, List, Optional
 
 from . import packet
 
@@ -19,6 +19,39 @@ def _require_msgpack() -> Any:
                            'serializer; install it with "pip install '
                            'msgpack"')
     return msgpack
+
+
+def _default_ext_hook(code: int, data: bytes) -> Any:
+    """JavaScript's ``undefined`` (notepack.io: fixext 1, type 0) is None."""
+    if code == 0 and data == b'\x00':
+        return None
+    return msgpack.ExtType(code, data)
+
+
+# bytes that may start a msgpack array or map (fixmap, fixarray, array/map 16/32)
+_NOT_CONTAINER_BYTES = bytes(c for c in range(256)
+                             if not (0x80 <= c <= 0x9f or 0xdc <= c <= 0xdf))
+
+
+def _too_deep(encoded: Any, data: Any, limit: int) -> bool:
+    """Is ``data`` (decoded from ``encoded``) nested deeper than ``limit``?
+
+    Data with at most ``limit`` bytes that could start a container cannot
+    be, so only such messages are walked (iteratively, no recursion).
+    """
+    if not isinstance(data, (list, dict)) or \
+            len(bytes(encoded).translate(None, _NOT_CONTAINER_BYTES)) <= limit:
+        return False
+    level, depth = [data], 1
+    while level:  # one nesting level at a time
+        if depth > limit:
+            return True
+        below: List[Any] = []
+        for value in level:
+            below += [child for child in (value.values() if type(value) is dict else value)
+                      if type(child) is list or type(child) is dict]
+        level, depth = below, depth + 1
+    return False
 
 
 class MsgPackPacket(packet.Packet):
@@ -75,9 +108,8 @@ class MsgPackPacket(packet.Packet):
             return super().decode(encoded_packet)
         if isinstance(encoded_packet, str):
             raise ValueError('A msgpack packet must be bytes')
-        kwargs = {}
-        if self.ext_hook is not None:
-            kwargs['ext_hook'] = self.ext_hook
+        kwargs = {'ext_hook': self.ext_hook if self.ext_hook is not None
+                  else _default_ext_hook}
         try:
             decoded = mp.loads(encoded_packet, **kwargs)
         except Exception as exc:
@@ -99,6 +131,8 @@ class MsgPackPacket(packet.Packet):
         if id is not None and type(id) is not int:
             raise ValueError('Invalid msgpack packet id')
         data = decoded.get('data')
+        if _too_deep(encoded_packet, data, self.max_depth):
+            raise ValueError('Packet data is nested too deeply')
         if ptype == packet.EVENT and data is not None and (
                 not isinstance(data, list) or not data or
                 not isinstance(data[0], str)):

@@ -31,6 +31,29 @@ def ack_value(args: Sequence[Any]) -> Any:
     return args[0] if args else None
 
 
+def event_name(data: Any) -> str:
+    """Return the event name of a received event payload.
+
+    Raises ``ValueError`` unless ``data`` is a list starting with a string
+    (a peer may send an event without payload, or a dict).
+    """
+    if isinstance(data, list) and data and isinstance(data[0], str):
+        return data[0]
+    raise ValueError('Event payload must be a list starting with the event name')
+
+
+def ack_args(data: Any) -> List[Any]:
+    """Return the arguments of a received acknowledgement payload.
+
+    Raises ``ValueError`` unless ``data`` is a list (or absent).
+    """
+    if data is None:
+        return []
+    if isinstance(data, list):
+        return data
+    raise ValueError('Acknowledgement payload must be a list')
+
+
 def is_room_list(room: Any) -> bool:
     """Tell whether ``room`` names several rooms (a list, tuple or set)."""
     return not isinstance(room, (str, bytes)) and hasattr(room, '__len__')

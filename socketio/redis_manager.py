@@ -1,6 +1,166 @@
-"""PLACEHOLDER: being written (message-queue issue)."""
+"""Message-queue manager on Redis pub/sub (``pip install redis``)."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+from urllib.parse import unquote, urlparse
+
+from . import pubsub_messages as messages
+from .pubsub_base import LAZY, Backoff, check_monkey_patched, optional_import
 from .pubsub_manager import PubSubManager
+
+#: The ``redis`` package, imported on first use (None when not installed).
+redis: Any = LAZY
+
+
+def _redis() -> Any:
+    global redis
+    if redis is LAZY:
+        redis = optional_import('redis')
+    return redis
+
+logger = logging.getLogger('socketio')
+
+#: URL schemes the Redis managers accept (Valkey speaks the same protocol).
+REDIS_SCHEMES = ('redis', 'rediss', 'unix', 'valkey', 'valkeys', 'redis+sentinel',
+                 'valkey+sentinel')
+
+#: Connection options applied unless ``redis_options`` says otherwise: a dead
+#: broker must never block a publishing server for long.
+DEFAULT_REDIS_OPTIONS: Dict[str, Any] = {'socket_connect_timeout': 5}
+
+MISSING_REDIS = 'Redis package is not installed (Run "pip install redis" in your virtualenv).'
+
+
+def check_redis_url(url: str) -> str:
+    """Return the scheme of a Redis URL; ValueError when it is not supported."""
+    scheme = url.split('://', 1)[0].lower() if '://' in url else ''
+    if scheme not in REDIS_SCHEMES:
+        raise ValueError('Unsupported Redis URL scheme: ' + (scheme or url))
+    return scheme
+
+
+def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, Any]]:
+    """Split ``redis+sentinel://[[user]:password@]h1:p1,h2:p2/db/service``.
+
+    Returns ``(sentinels, service_name, connection_kwargs)``.
+    """
+    parsed = urlparse(url)
+    netloc = parsed.netloc
+    kwargs: Dict[str, Any] = {}
+    if '@' in netloc:
+        credentials, netloc = netloc.rsplit('@', 1)
+        username, _, password = credentials.partition(':')
+        if username:
+            kwargs['username'] = unquote(username)
+        if password:
+            kwargs['password'] = unquote(password)
+    sentinels = []
+    for host_port in netloc.split(','):
+        host, _, port = host_port.rpartition(':') if ':' in host_port else (host_port, '', '')
+        sentinels.append((host or 'localhost', int(port or 26379)))
+    parts = [part for part in parsed.path.split('/') if part]
+    if parts and parts[0].isdigit():
+        kwargs['db'] = int(parts.pop(0))
+    service = parts[0] if parts else 'mymaster'
+    return sentinels, service, kwargs
+
+
+def redis_client(module: Any, url: str, options: Dict[str, Any]) -> Any:
+    """Create a (sync or ``redis.asyncio``) client for any supported URL."""
+    scheme = check_redis_url(url)
+    options = dict(DEFAULT_REDIS_OPTIONS, **options)
+    if scheme.endswith('+sentinel'):
+        sentinels, service, kwargs = parse_sentinel_url(url)
+        sentinel_kwargs = {k: v for k, v in kwargs.items() if k != 'db'}
+        sentinel = module.sentinel.Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs,
+                                            **options)
+        return sentinel.master_for(service, **kwargs)
+    if scheme.startswith('valkey'):
+        url = 'redis' + url[len('valkey'):]
+    return module.Redis.from_url(url, **options)
 
 
 class RedisManager(PubSubManager):
-    """Placeholder."""
+    """Redis based client manager.
+
+    Usage: ``socketio.Server(client_manager=socketio.RedisManager(url))``.
+    Nothing connects at construction: the listener connects when the server
+    starts and reconnects with a backoff (1 s doubling up to 60 s) when Redis
+    goes away; a publish that fails is retried once, then logged and dropped.
+
+    :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
+        ``valkeys://`` or ``redis+sentinel://`` URL.
+    :param channel: the channel name shared by all the servers.
+    :param write_only: only publish (for external emitters).
+    :param logger: a logger for the manager.
+    :param json: a JSON module for the messages.
+    :param redis_options: keyword arguments for ``Redis.from_url()``.
+    """
+
+    name = 'redis'
+
+    def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
+                 write_only: bool = False, logger: Optional[logging.Logger] = None,
+                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None) -> None:
+        if isinstance(json, dict) and redis_options is None:  # 5.0.3 argument order
+            json, redis_options = None, json
+        check_redis_url(url)
+        self.redis_url = url
+        self.redis_options = redis_options or {}
+        self.redis: Any = None
+        self.pubsub: Any = None
+        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
+
+    def initialize(self) -> None:
+        if _redis() is None:
+            raise RuntimeError(MISSING_REDIS)
+        check_monkey_patched(self.server, 'Redis')
+        super().initialize()
+
+    def _redis_connect(self) -> None:
+        """(Re)create the Redis client and its pub/sub object."""
+        if _redis() is None:
+            raise RuntimeError(MISSING_REDIS)
+        self.redis = redis_client(redis, self.redis_url, self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+
+    def _publish(self, data: messages.Message) -> Any:
+        if _redis() is None:
+            raise RuntimeError(MISSING_REDIS)
+        payload = messages.encode(data, self.json)
+        for retry in (True, False):
+            try:
+                if self.redis is None:
+                    self._redis_connect()
+                return self.redis.publish(self.channel, payload)
+            except (redis.RedisError, OSError) as exc:
+                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
+                             extra={'redis_exception': str(exc)})
+        return None
+
+    def _redis_listen_with_retries(self) -> Iterator[Dict[str, Any]]:
+        """Yield the items of the subscription, reconnecting with a backoff."""
+        backoff = Backoff()
+        while True:
+            try:
+                self._redis_connect()
+                self.pubsub.subscribe(self.channel)
+                backoff.reset()
+                yield from self.pubsub.listen()
+                error = 'subscription ended'
+            except Exception as exc:
+                error = str(exc)
+            delay = backoff.next()
+            logger.error('Cannot receive from redis... retrying in {} secs'.format(delay),
+                         extra={'redis_exception': error})
+            self._sleep(delay)
+
+    def _listen(self) -> Iterator[Any]:
+        channels = (self.channel, self.channel.encode('utf-8'))
+        for item in self._redis_listen_with_retries():
+            if item.get('type') == 'message' and item.get('channel') in channels:
+                yield item['data']
+
+
+__all__ = ['RedisManager']

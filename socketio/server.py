@@ -9,7 +9,7 @@ import engineio
 from . import base_manager, exceptions, namespace, packet  # noqa: F401
 from .base_server import BaseServer, default_logger
 from .manager import Manager
-from .trampoline import run, wait_event
+from .trampoline import call_each, run, wait_event
 
 
 class Server(BaseServer):
@@ -32,6 +32,7 @@ class Server(BaseServer):
     """
 
     _run = staticmethod(run)
+    _call_each = staticmethod(call_each)
     _wait_event = staticmethod(wait_event)
 
     def _engineio_server_class(self) -> Any:

@@ -11,8 +11,10 @@ Exceptions raised by ``fn`` are thrown back into the flow at the ``yield``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
-from typing import Any, Callable, Generator, Tuple
+from types import CoroutineType, MethodType
+from typing import Any, Callable, Generator, List, Sequence, Tuple
 
 Step = Tuple[Callable[..., Any], tuple, dict]
 Flow = Generator[Step, Any, Any]
@@ -23,35 +25,135 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Step:
     return fn, args, kwargs
 
 
+def flow_method(make_flow: Callable[..., Flow]) -> Callable[..., Any]:
+    """Decorator for a method that returns a flow: calling the method runs
+    the flow with ``self._run``.
+
+    A driver that meets such a method in a step (unless it was replaced on
+    the instance or overridden) runs its flow inline instead, which saves a
+    nested driver per level; the behaviour is the same.
+    """
+    @functools.wraps(make_flow)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self._run(make_flow(self, *args, **kwargs))
+
+    method.make_flow = make_flow  # type: ignore[attr-defined]
+    return method
+
+
+def _inline_flow(fn: Any, driver: Any, args: tuple, kwargs: dict) -> Any:
+    """The flow of a step calling a :func:`flow_method` that ``driver``
+    runs, else None."""
+    make_flow = getattr(fn.__func__, 'make_flow', None)
+    if make_flow is None or getattr(fn.__self__, '_run', None) is not driver:
+        return None
+    return make_flow(fn.__self__, *args, **kwargs)
+
+
 def run(flow: Flow) -> Any:
     """Run ``flow`` to completion synchronously and return its result."""
+    stack: List[Flow] = []
     resume, result = flow.send, None
     while True:
         try:
             fn, args, kwargs = resume(result)
         except StopIteration as stop:
-            return stop.value
+            if not stack:
+                return stop.value
+            flow = stack.pop()  # an inlined flow returned
+            resume, result = flow.send, stop.value
+            continue
+        except Exception as exc:
+            if not stack:
+                raise
+            flow = stack.pop()  # an inlined flow raised
+            resume, result = flow.throw, exc
+            continue
         try:
+            if type(fn) is MethodType:
+                inner = _inline_flow(fn, run, args, kwargs)
+                if inner is not None:
+                    stack.append(flow)
+                    flow = inner
+                    resume, result = flow.send, None
+                    continue
             resume, result = flow.send, fn(*args, **kwargs)
         except Exception as exc:
             resume, result = flow.throw, exc
 
 
+#: Step results that are never awaitable (checked before the slower test).
+_PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple))
+
+
 async def run_async(flow: Flow) -> Any:
     """Run ``flow`` to completion, awaiting every awaitable step result."""
+    stack: List[Flow] = []
     resume, result = flow.send, None
     while True:
         try:
             fn, args, kwargs = resume(result)
         except StopIteration as stop:
-            return stop.value
+            if not stack:
+                return stop.value
+            flow = stack.pop()  # an inlined flow returned
+            resume, result = flow.send, stop.value
+            continue
+        except Exception as exc:
+            if not stack:
+                raise
+            flow = stack.pop()  # an inlined flow raised
+            resume, result = flow.throw, exc
+            continue
         try:
+            if type(fn) is MethodType:
+                inner = _inline_flow(fn, run_async, args, kwargs)
+                if inner is not None:
+                    stack.append(flow)
+                    flow = inner
+                    resume, result = flow.send, None
+                    continue
             result = fn(*args, **kwargs)
-            if result is not None and inspect.isawaitable(result):
+            if type(result) is CoroutineType or (
+                    type(result) not in _PLAIN and inspect.isawaitable(result)):
                 result = await result
             resume = flow.send
         except Exception as exc:
             resume, result = flow.throw, exc
+
+
+def call_each(fn: Callable[..., Any], targets: Sequence[Any], items: Sequence[Any]) -> None:
+    """Call ``fn(target, item)`` for every target, and for each target every
+    item in order (one packet sent to many clients, without a flow step per
+    recipient)."""
+    if len(items) == 1:
+        item = items[0]
+        for target in targets:
+            fn(target, item)
+    else:
+        for target in targets:
+            for item in items:
+                fn(target, item)
+
+
+async def call_each_async(fn: Callable[..., Any], targets: Sequence[Any],
+                          items: Sequence[Any]) -> None:
+    """Like :func:`call_each`, awaiting each awaitable result before the next call."""
+    for target in targets:
+        for item in items:
+            result = fn(target, item)
+            if result is not None and inspect.isawaitable(result):
+                await result
+
+
+def queue_pending(queue: Any) -> int:
+    """Count the items of a ``queue.Queue`` or ``asyncio.Queue`` that its
+    consumer has not marked as done yet."""
+    for name in ('unfinished_tasks', '_unfinished_tasks'):
+        pending = getattr(queue, name, None)
+        if isinstance(pending, int):
+            return pending
+    return 0
 
 
 class Done:

@@ -144,8 +144,9 @@ class RedisPresence:
 # ---------------------------------------------------------------------------
 # The Socket.IO server and its event handlers.
 # ---------------------------------------------------------------------------
-def clean(value, limit: int) -> str:
-    """Turn untrusted input into a short single-line string."""
+def clean(data, key: str, limit: int) -> str:
+    """Take ``data[key]`` from untrusted input as a short single-line string."""
+    value = data.get(key) if isinstance(data, dict) else None
     text = value if isinstance(value, str) else ''
     return ' '.join(text.split())[:limit]
 
@@ -173,9 +174,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
 
     @sio.event
     def connect(sid, environ, auth=None):
-        wanted = clean((auth or {}).get('nickname') if isinstance(auth, dict) else '',
-                       MAX_NICKNAME)
-        nickname = wanted or 'guest-' + sid[:4]
+        nickname = clean(auth, 'nickname', MAX_NICKNAME) or 'guest-' + sid[:4]
         sio.save_session(sid, {'nickname': nickname, 'rooms': set()})
 
     @sio.event
@@ -184,7 +183,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
 
     @sio.event
     def set_nickname(sid, data):
-        nickname = clean((data or {}).get('nickname'), MAX_NICKNAME)
+        nickname = clean(data, 'nickname', MAX_NICKNAME)
         if not nickname:
             return {'ok': False, 'error': 'empty nickname'}
         with sio.session(sid) as session:
@@ -197,7 +196,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
 
     @sio.event
     def join(sid, data):
-        room = clean((data or {}).get('room'), MAX_ROOM)
+        room = clean(data, 'room', MAX_ROOM)
         if not room:
             return {'ok': False, 'error': 'empty room name'}
         with sio.session(sid) as session:
@@ -210,8 +209,10 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
 
     @sio.event
     def leave(sid, data):
-        room = clean((data or {}).get('room'), MAX_ROOM)
+        room = clean(data, 'room', MAX_ROOM)
         with sio.session(sid) as session:
+            if room not in session['rooms']:
+                return {'ok': False, 'room': room, 'error': 'not in this room'}
             session['rooms'].discard(room)
         sio.leave_room(sid, room)
         presence.remove(room, sid)
@@ -225,8 +226,9 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
     @sio.event
     def message(sid, data):
         data = data if isinstance(data, dict) else {}
-        room = clean(data.get('room'), MAX_ROOM)
-        text = str(data.get('text') or '')[:MAX_TEXT].strip()
+        room = clean(data, 'room', MAX_ROOM)
+        text = data.get('text') if isinstance(data.get('text'), str) else ''
+        text = text[:MAX_TEXT].strip()
         session = sio.get_session(sid)
         if room not in session['rooms']:
             return {'ok': False, 'id': data.get('id'), 'error': 'join the room first'}

@@ -45,7 +45,10 @@ class Recorder:
 
 def make_app(async_mode: str) -> tuple:
     """The Socket.IO application every host serves, and its recorder."""
-    sio = socketio.AsyncServer(async_mode=async_mode)
+    # Short pings: Engine.IO leaves a long-poll GET pending when a polling
+    # client closes; it ends after ping_interval + ping_timeout, and the
+    # hosts wait for it when they stop.
+    sio = socketio.AsyncServer(async_mode=async_mode, ping_interval=1, ping_timeout=2)
     rec = Recorder()
 
     @sio.event

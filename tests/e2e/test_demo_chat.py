@@ -100,6 +100,11 @@ def test_two_users_chat_in_a_room():
             # Not in the room yet: the message is refused in the ack.
             refused = alice.call('message', {'room': 'tea', 'text': 'x', 'id': 'r'})
             assert refused['ok'] is False and refused['id'] == 'r'
+            # Malformed requests are answered, not crashed on.
+            assert alice.call('join', 'tea')['ok'] is False
+            assert alice.call('join', {'room': ['tea']})['ok'] is False
+            assert alice.call('leave', {'room': 'tea'})['ok'] is False
+            assert alice.call('message', 'hello')['ok'] is False
 
             ack = alice.call('join', {'room': 'tea'})
             assert ack == {'ok': True, 'room': 'tea', 'users': ['alice']}

@@ -15,6 +15,7 @@
 //   push(event, ...args)     emits `event` with args to the caller
 //   push_binary()            emits 'binary' with nested Buffers built by the server
 //   ask(event, ...args)      calls the client (timeout 5 s) and acks {answer} or {error}
+//   ask_briefly(event, ...)  the same with a 300 ms timeout
 //   kick()                   disconnects the caller's socket from the namespace
 //   reasons()                acks every disconnect reason seen so far, as [nsp, reason]
 //   silent()                 never acknowledges
@@ -73,12 +74,14 @@ function setup(nsp) {
                   'text', 42);
       if (ack) ack();
     });
-    socket.on('ask', (event, ...args) => {
-      const ack = lastAck(args);
-      socket.timeout(5000).emitWithAck(event, ...args).then(
-        (answer) => ack && ack({ answer: answer === undefined ? null : answer }),
-        (err) => ack && ack({ error: err.message }));
-    });
+    for (const [name, timeout] of [['ask', 5000], ['ask_briefly', 300]]) {
+      socket.on(name, (event, ...args) => {
+        const ack = lastAck(args);
+        socket.timeout(timeout).emitWithAck(event, ...args).then(
+          (answer) => ack && ack({ answer: answer === undefined ? null : answer }),
+          (err) => ack && ack({ error: err.message }));
+      });
+    }
     socket.on('kick', (...args) => {
       const ack = lastAck(args);
       if (ack) ack();
