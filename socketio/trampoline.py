@@ -14,7 +14,7 @@ import asyncio
 import functools
 import inspect
 from types import CoroutineType, MethodType
-from typing import Any, Callable, Generator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Generator, List, Sequence, Tuple
 
 Step = Tuple[Callable[..., Any], tuple, dict]
 Flow = Generator[Step, Any, Any]
@@ -23,6 +23,10 @@ Flow = Generator[Step, Any, Any]
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Step:
     """Describe a call for a flow to yield."""
     return fn, args, kwargs
+
+
+#: flow methods (see :func:`flow_method`) -> the functions making their flows
+_FLOW_METHODS: Dict[Callable[..., Any], Callable[..., Flow]] = {}
 
 
 def flow_method(make_flow: Callable[..., Flow]) -> Callable[..., Any]:
@@ -37,17 +41,8 @@ def flow_method(make_flow: Callable[..., Flow]) -> Callable[..., Any]:
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
         return self._run(make_flow(self, *args, **kwargs))
 
-    method.make_flow = make_flow  # type: ignore[attr-defined]
+    _FLOW_METHODS[method] = make_flow
     return method
-
-
-def _inline_flow(fn: Any, driver: Any, args: tuple, kwargs: dict) -> Any:
-    """The flow of a step calling a :func:`flow_method` that ``driver``
-    runs, else None."""
-    make_flow = getattr(fn.__func__, 'make_flow', None)
-    if make_flow is None or getattr(fn.__self__, '_run', None) is not driver:
-        return None
-    return make_flow(fn.__self__, *args, **kwargs)
 
 
 def run(flow: Flow) -> Any:
@@ -71,8 +66,9 @@ def run(flow: Flow) -> Any:
             continue
         try:
             if type(fn) is MethodType:
-                inner = _inline_flow(fn, run, args, kwargs)
-                if inner is not None:
+                make_flow = _FLOW_METHODS.get(fn.__func__)
+                if make_flow is not None and fn.__self__._run is run:
+                    inner = make_flow(fn.__self__, *args, **kwargs)
                     stack.append(flow)
                     flow = inner
                     resume, result = flow.send, None
@@ -107,8 +103,9 @@ async def run_async(flow: Flow) -> Any:
             continue
         try:
             if type(fn) is MethodType:
-                inner = _inline_flow(fn, run_async, args, kwargs)
-                if inner is not None:
+                make_flow = _FLOW_METHODS.get(fn.__func__)
+                if make_flow is not None and fn.__self__._run is run_async:
+                    inner = make_flow(fn.__self__, *args, **kwargs)
                     stack.append(flow)
                     flow = inner
                     resume, result = flow.send, None

@@ -17,9 +17,9 @@ from __future__ import annotations
 import pytest
 import requests
 import websocket
+from support import asgi_server, wsgi_server
 
 import socketio
-from support import asgi_server, wsgi_server
 
 pytestmark = pytest.mark.e2e
 

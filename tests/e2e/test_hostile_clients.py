@@ -17,9 +17,9 @@ from typing import Any, Callable, List
 
 import engineio
 import pytest
+from support import asgi_server, wsgi_server
 
 import socketio
-from support import asgi_server, wsgi_server
 
 pytestmark = pytest.mark.e2e
 

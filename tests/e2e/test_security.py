@@ -9,9 +9,9 @@
 from __future__ import annotations
 
 import pytest
+from support import asgi_server, wsgi_server
 
 import socketio
-from support import asgi_server, wsgi_server
 
 pytestmark = pytest.mark.e2e
 

@@ -16,10 +16,10 @@ import time
 from typing import Any, Callable, List
 
 import pytest
-
-import socketio
 from conftest import free_port
 from support import asgi_server, wsgi_server
+
+import socketio
 
 pytestmark = pytest.mark.e2e
 

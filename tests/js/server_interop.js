@@ -146,6 +146,16 @@ async function core(label, transports) {
 
   out.serverTransport = await ack(socket, 'transport');
 
+  // send() ('message' event), sessions, a background task that sleeps
+  const message = once(socket, 'message', 'message');
+  socket.emit('send_me');
+  out.message = (await message)[0];
+  await ack(socket, 'remember', { label, n: 1 });
+  out.recalled = await ack(socket, 'recall');
+  const later = once(socket, 'later', 'later');
+  socket.emit('later', 0.05);
+  out.later = (await later)[0];
+
   // the client leaves /chat only, then the server kicks it from /
   const chatGone = chat.disconnect();
   out.chatConnectedAfterLeave = chatGone.connected;

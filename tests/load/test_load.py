@@ -25,7 +25,6 @@ import threading
 from typing import Any, Dict
 
 import pytest
-
 from conftest import free_port
 from support import python_process, run_node
 
@@ -37,9 +36,9 @@ RSS_TOLERANCE_MB = 15.0
 RSS_TOLERANCE_FRACTION = 0.10
 
 
-def server_lines(proc) -> 'queue.Queue[Dict[str, Any]]':
+def server_lines(proc) -> queue.Queue[Dict[str, Any]]:
     """JSON lines printed by the server process, read in a thread."""
-    lines: 'queue.Queue[Dict[str, Any]]' = queue.Queue()
+    lines: queue.Queue[Dict[str, Any]] = queue.Queue()
 
     def read():
         for line in proc.stdout:
