@@ -113,27 +113,40 @@ def run_load(proto: str, mode: str, port: int, clients: int, warmup: float,
 
 
 def measure(quick: bool) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
-    """Run every workload on every server; raw samples per server/workload."""
-    repeats, warmup, duration = (1, 0.5, 2.0) if quick else (3, 1.0, 8.0)
-    names = list(SERVERS)
+    """Run every workload on every server; raw samples per server/workload.
+
+    Each of our servers runs right beside its Engine.IO ceiling (which one
+    goes first alternates), so that a ratio compares runs made under the
+    same machine load.
+    """
+    repeats, warmup, duration = (1, 0.5, 2.0) if quick else (5, 1.0, 5.0)
+    groups = [[name, ceiling] for name, (_, ceiling) in SERVERS.items() if ceiling]
+    groups.append([name for name in SERVERS if not any(name in g for g in groups)])
     samples: Dict[str, Dict[str, List[Dict[str, Any]]]] = {
-        name: {mode: [] for mode in WORKLOADS} for name in names}
+        name: {mode: [] for mode in WORKLOADS} for name in SERVERS}
     for repeat in range(repeats):
-        order = names[repeat % len(names):] + names[:repeat % len(names)]
-        for name in order:
-            port = free_port()
-            proc = start_server(name, port)
-            try:
-                for mode, clients in WORKLOADS.items():
-                    result = run_load(SERVERS[name][0], mode, port, clients, warmup, duration)
-                    samples[name][mode].append(result)
-            finally:
-                stop(proc)
+        for group in groups:
+            for name in (group if repeat % 2 == 0 else group[::-1]):
+                port = free_port()
+                proc = start_server(name, port)
+                try:
+                    for mode, clients in WORKLOADS.items():
+                        result = run_load(SERVERS[name][0], mode, port, clients, warmup,
+                                          duration)
+                        samples[name][mode].append(result)
+                finally:
+                    stop(proc)
     return samples
 
 
 def _median(results: List[Dict[str, Any]], key: str) -> Optional[float]:
     values = [r[key] for r in results if r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def _median_ratio(ours: List[Dict[str, Any]], theirs: List[Dict[str, Any]],
+                  key: str) -> Optional[float]:
+    values = [a[key] / b[key] for a, b in zip(ours, theirs) if a.get(key) and b.get(key)]
     return statistics.median(values) if values else None
 
 
@@ -150,12 +163,14 @@ def run(quick: bool = False) -> List[Dict[str, Any]]:
                        for key in ('per_second', 'p50_ms', 'p99_ms')}
             base = {key: _median(samples[ceiling][mode], key)
                     for key in figures} if ceiling else {}
+            # ratios: median of the ratios of runs made side by side
+            ratios = {key: _median_ratio(samples[name][mode], samples[ceiling][mode], key)
+                      for key in figures} if ceiling else {}
             label = f'{mode} ({WORKLOADS[mode]} clients), {name}'
             for key, unit, target in (('per_second', units[mode], THROUGHPUT_TARGET),
                                       ('p50_ms', 'ms p50', None),
                                       ('p99_ms', 'ms p99', P99_TARGET)):
-                value, baseline = figures[key], base.get(key)
-                ratio = value / baseline if value is not None and baseline else None
+                value, baseline, ratio = figures[key], base.get(key), ratios.get(key)
                 if ratio is None or target is None:
                     goal, holds = None, None
                 elif key == 'per_second':

@@ -33,7 +33,6 @@ BENCHMARKS = {
 
 def machine() -> Dict[str, Any]:
     """What the figures were measured on."""
-    import engineio  # noqa: F401
     from importlib.metadata import version
     cpu = None
     try:

@@ -317,8 +317,12 @@ class InstrumentedServer:
         if event == 'connect':
             result = yield call(original, event, namespace, *args)
             if result is not False and self.development:
-                yield call(self._broadcast, 'socket_connected',
-                           self.serialize_socket(args[0], namespace), isotime())
+                try:
+                    info = self.serialize_socket(args[0], namespace)
+                except Exception:  # reporting must never break a connection
+                    self.server.logger.exception('admin: cannot describe %s', args[0])
+                else:
+                    yield call(self._broadcast, 'socket_connected', info, isotime())
             return result
         if event == 'disconnect':
             try:

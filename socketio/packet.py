@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json as _json
+import threading
 import types
 from itertools import accumulate
 from typing import Any, Callable, List, Optional, Tuple, Union
@@ -18,22 +19,12 @@ _MAX_ID_DIGITS = 100
 _NAMESPACE_JUNK = ('[', '{', '"')
 
 
-class _BinaryFound(Exception):
-    """Internal signal: the payload being encoded contains bytes."""
-
-
 def _not_serializable(obj: Any) -> TypeError:
     return TypeError(
         f'Object of type {obj.__class__.__name__} is not JSON serializable')
 
 
 def _raise_not_serializable(obj: Any) -> Any:
-    raise _not_serializable(obj)
-
-
-def _raise_on_binary(obj: Any) -> Any:
-    if isinstance(obj, _BINARY_TYPES):
-        raise _BinaryFound()
     raise _not_serializable(obj)
 
 
@@ -61,10 +52,7 @@ def _make_c_encoder(default: Callable[[Any], Any]) -> Any:
 
 
 _c_plain = _make_c_encoder(_raise_not_serializable)
-_c_probe = _make_c_encoder(_raise_on_binary)
 _plain_encoder = _json.JSONEncoder(separators=(',', ':'))
-_probe_encoder = _json.JSONEncoder(separators=(',', ':'),
-                                   default=_raise_on_binary)
 _decoder = _json.JSONDecoder()
 _scan_once = _decoder.scan_once
 _JSONDecodeError = _json.JSONDecodeError
@@ -81,32 +69,40 @@ def _dumps_plain(data: Any) -> str:
                          'deeply') from None
 
 
-def _dumps_probe(data: Any) -> str:
-    if _c_probe is None:  # pragma: no cover
-        return _probe_encoder.encode(data)
-    try:
-        return ''.join(_c_probe(data, 0))
-    except RecursionError:
-        raise ValueError('Circular reference detected or data nested too '
-                         'deeply') from None
+_collecting = threading.local()  # the attachments list of each thread's encode
+
+
+def _collect_binary(obj: Any) -> Any:
+    if isinstance(obj, _BINARY_TYPES):
+        attachments = _collecting.attachments
+        attachments.append(bytes(obj))
+        return {'_placeholder': True, 'num': len(attachments) - 1}
+    raise _not_serializable(obj)
+
+
+_c_collecting = _make_c_encoder(_collect_binary)
 
 
 def _dumps_collecting(data: Any) -> Tuple[str, List[bytes]]:
-    """Encode with the stdlib json module, replacing each bytes object with
-    a placeholder (json calls ``default`` depth-first in traversal order, so
-    the numbering matches :meth:`Packet.deconstruct_binary`)."""
+    """Encode in one pass, replacing each bytes object with a placeholder
+    and collecting it (json calls ``default`` depth-first in traversal
+    order, so the numbering matches :meth:`Packet.deconstruct_binary`).
+
+    The C encoder is shared; the list it fills is per thread (an encode
+    never yields to other code of the same thread).
+    """
     attachments: List[bytes] = []
-
-    def hook(obj: Any) -> Any:
-        if isinstance(obj, _BINARY_TYPES):
-            attachments.append(bytes(obj))
-            return {'_placeholder': True, 'num': len(attachments) - 1}
-        raise _not_serializable(obj)
-
+    _collecting.attachments = attachments
     try:
-        text = _json.dumps(data, separators=(',', ':'), default=hook)
+        if _c_collecting is None:  # pragma: no cover
+            text = _json.dumps(data, separators=(',', ':'), default=_collect_binary)
+        else:
+            text = ''.join(_c_collecting(data, 0))
     except RecursionError:
-        raise ValueError('Data nested too deeply') from None
+        raise ValueError('Circular reference detected or data nested too '
+                         'deeply') from None
+    finally:
+        _collecting.attachments = None  # do not keep the bytes alive
     return text, attachments
 
 
@@ -189,8 +185,11 @@ def _json_too_deep(text: str, start: int, limit: int) -> bool:
             return False
     else:
         head = start + 128
+        # a few openers in a long text: count them, giving up early (past
+        # 32, the bracket analysis below is cheaper than finding them all)
+        few = min(limit, 32)
         if text.count('[', start, head) + text.count('{', start, head) \
-                <= 6 and _find_openers(text, start, limit) <= limit:
+                <= 6 and _find_openers(text, start, few) <= few:
             return False
     raw = text[start:].encode('utf-8', 'surrogatepass')
     # over-approximation: brackets inside strings are counted too
@@ -226,6 +225,64 @@ def _reconstruct_class(cls: type, data: Any, attachments: List[Any]) -> Any:
         return cls._reconstruct_binary_internal(data, attachments)
     except RecursionError:
         raise ValueError('Packet data is nested too deeply') from None
+
+
+def _reconstruct(data: Any, attachments: List[Any]) -> Any:
+    """Return a copy of ``data`` with placeholders replaced by attachments
+    (lists and dicts are copied, other values are shared)."""
+    if isinstance(data, list):
+        return [item if type(item) in _SCALARS else _reconstruct(item, attachments)
+                for item in data]
+    if isinstance(data, dict):
+        if data.get('_placeholder') is True:
+            num = data.get('num')
+            if type(num) is not int or not 0 <= num < len(attachments):
+                raise ValueError('Invalid binary placeholder')
+            return attachments[num]
+        return {key: value if type(value) in _SCALARS else _reconstruct(value, attachments)
+                for key, value in data.items()}
+    return data
+
+
+def _fill_in(data: Any, attachments: List[Any]) -> Any:
+    """Replace the placeholders of freshly decoded ``data`` in place (only
+    lists and dicts made by the JSON decoder); return the new top value."""
+    if type(data) is list:
+        for index, item in enumerate(data):
+            if type(item) not in _SCALARS:
+                new = _fill_in(item, attachments)
+                if new is not item:
+                    data[index] = new
+    elif type(data) is dict:
+        if data.get('_placeholder') is True:
+            num = data.get('num')
+            if type(num) is not int or not 0 <= num < len(attachments):
+                raise ValueError('Invalid binary placeholder')
+            return attachments[num]
+        for key, value in data.items():
+            if type(value) not in _SCALARS:
+                new = _fill_in(value, attachments)
+                if new is not value:
+                    data[key] = new  # same keys: fine while iterating
+    return data
+
+
+def _static_attr(cls: type, name: str) -> Any:
+    for klass in cls.__mro__:
+        if name in klass.__dict__:
+            return klass.__dict__[name]
+    return None
+
+
+def _reconstruct_is_ours(cls: type) -> bool:
+    """Tell whether ``cls`` reconstructs binary data as defined here (not
+    overridden nor patched), so that :func:`_fill_in` may do it."""
+    return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT[0] and \
+        _static_attr(cls, '_reconstruct_binary_internal') is _OWN_RECONSTRUCT[1]
+
+
+#: types that never hold a placeholder (skipped without a call)
+_SCALARS = frozenset((str, int, float, bool, type(None)))
 
 
 class _DualReconstruct:
@@ -321,14 +378,13 @@ class Packet:
             json_mod = self.json
             if json_mod is _json:
                 if self._binary_pending:
-                    # a single json pass detects and encodes; bytes are
-                    # rare so they cost a second pass
+                    # a single json pass detects bytes, collects and encodes
                     self._binary_pending = False
-                    try:
-                        payload = _dumps_probe(data)
-                    except _BinaryFound:
-                        payload, attachments = _dumps_collecting(data)
+                    payload, attachments = _dumps_collecting(data)
+                    if attachments:
                         self._promote()
+                    else:
+                        attachments = None
                 elif self._packet_type == BINARY_EVENT or \
                         self._packet_type == BINARY_ACK:
                     payload, attachments = _dumps_collecting(data)
@@ -508,7 +564,14 @@ class Packet:
             raise ValueError('Unexpected binary attachment')
         self.attachments.append(attachment)
         if self.attachment_count == len(self.attachments):
-            self.reconstruct_binary(self.attachments)
+            if _reconstruct_is_ours(type(self)):
+                # not overridden: the decoded data is ours, fill it in place
+                try:
+                    self.data = _fill_in(self.data, self.attachments)
+                except RecursionError:
+                    raise ValueError('Packet data is nested too deeply') from None
+            else:
+                self.reconstruct_binary(self.attachments)
             return True
         return False
 
@@ -552,18 +615,7 @@ class Packet:
     @classmethod
     def _reconstruct_binary_internal(cls, data: Any,
                                      attachments: List[Any]) -> Any:
-        if isinstance(data, list):
-            return [cls._reconstruct_binary_internal(item, attachments)
-                    for item in data]
-        if isinstance(data, dict):
-            if data.get('_placeholder') is True:
-                num = data.get('num')
-                if type(num) is not int or not 0 <= num < len(attachments):
-                    raise ValueError('Invalid binary placeholder')
-                return attachments[num]
-            return {key: cls._reconstruct_binary_internal(value, attachments)
-                    for key, value in data.items()}
-        return data
+        return _reconstruct(data, attachments)
 
     # 5.0.3 private names
     _data_is_binary = data_is_binary
@@ -586,3 +638,7 @@ class Packet:
             0 <= ptype < len(packet_names) else repr(ptype)
         return (f'<{type(self).__name__} {name} namespace='
                 f'{self.namespace!r} id={self.id!r} data={self.data!r}>')
+
+
+_OWN_RECONSTRUCT = (Packet.__dict__['reconstruct_binary'],
+                    Packet.__dict__['_reconstruct_binary_internal'])

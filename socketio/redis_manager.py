@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import unquote, urlparse
 
 from . import pubsub_messages as messages
 from .pubsub_base import LAZY, Backoff, check_monkey_patched, optional_import
 from .pubsub_manager import PubSubManager
+from .trampoline import Flow, call
 
 #: The ``redis`` package, imported on first use (None when not installed).
 redis: Any = LAZY
@@ -81,7 +82,66 @@ def redis_client(module: Any, url: str, options: Dict[str, Any]) -> Any:
     return module.Redis.from_url(url, **options)
 
 
-class RedisManager(PubSubManager):
+class RedisBase:
+    """What the standard and asyncio Redis managers share: URLs, the client,
+    and publishing (retried once, then logged and dropped)."""
+
+    _redis_module: Callable[[], Any]
+    _run: Callable[[Any], Any]
+
+    def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
+                 write_only: bool = False, logger: Optional[logging.Logger] = None,
+                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None) -> None:
+        if isinstance(json, dict) and redis_options is None:  # 5.0.3 argument order
+            json, redis_options = None, json
+        check_redis_url(url)
+        self.redis_url = url
+        self.redis_options = redis_options or {}
+        self.redis: Any = None
+        self.pubsub: Any = None
+        super().__init__(channel=channel, write_only=write_only,  # type: ignore[call-arg]
+                         logger=logger, json=json)
+
+    def _required_module(self) -> Any:
+        module = self._redis_module()
+        if module is None:
+            raise RuntimeError(MISSING_REDIS)
+        return module
+
+    def initialize(self) -> None:
+        self._required_module()
+        check_monkey_patched(getattr(self, 'server', None), 'Redis')
+        super().initialize()  # type: ignore[misc]
+
+    def _redis_connect(self) -> None:
+        """(Re)create the Redis client and its pub/sub object (no I/O yet)."""
+        self.redis = redis_client(self._required_module(), self.redis_url, self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+
+    def _publish(self, data: messages.Message) -> Any:
+        return self._run(self._publish_flow(data))
+
+    def _publish_flow(self, data: messages.Message) -> Flow:
+        module = self._required_module()
+        payload = messages.encode(data, self.json)  # type: ignore[attr-defined]
+        for retry in (True, False):
+            try:
+                if self.redis is None:
+                    self._redis_connect()
+                return (yield call(self.redis.publish, self.channel,  # type: ignore
+                                   payload))
+            except (module.RedisError, OSError) as exc:
+                self.redis = None
+                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
+                             extra={'redis_exception': str(exc)})
+        return None
+
+    def _is_channel_message(self, item: Dict[str, Any]) -> bool:
+        return item.get('type') == 'message' and \
+            item.get('channel') in (self.channel, self.channel.encode('utf-8'))  # type: ignore
+
+
+class RedisManager(RedisBase, PubSubManager):
     """Redis based client manager.
 
     Usage: ``socketio.Server(client_manager=socketio.RedisManager(url))``.
@@ -99,45 +159,7 @@ class RedisManager(PubSubManager):
     """
 
     name = 'redis'
-
-    def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
-                 write_only: bool = False, logger: Optional[logging.Logger] = None,
-                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None) -> None:
-        if isinstance(json, dict) and redis_options is None:  # 5.0.3 argument order
-            json, redis_options = None, json
-        check_redis_url(url)
-        self.redis_url = url
-        self.redis_options = redis_options or {}
-        self.redis: Any = None
-        self.pubsub: Any = None
-        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
-
-    def initialize(self) -> None:
-        if _redis() is None:
-            raise RuntimeError(MISSING_REDIS)
-        check_monkey_patched(self.server, 'Redis')
-        super().initialize()
-
-    def _redis_connect(self) -> None:
-        """(Re)create the Redis client and its pub/sub object."""
-        if _redis() is None:
-            raise RuntimeError(MISSING_REDIS)
-        self.redis = redis_client(redis, self.redis_url, self.redis_options)
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-
-    def _publish(self, data: messages.Message) -> Any:
-        if _redis() is None:
-            raise RuntimeError(MISSING_REDIS)
-        payload = messages.encode(data, self.json)
-        for retry in (True, False):
-            try:
-                if self.redis is None:
-                    self._redis_connect()
-                return self.redis.publish(self.channel, payload)
-            except (redis.RedisError, OSError) as exc:
-                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
-                             extra={'redis_exception': str(exc)})
-        return None
+    _redis_module = staticmethod(_redis)
 
     def _redis_listen_with_retries(self) -> Iterator[Dict[str, Any]]:
         """Yield the items of the subscription, reconnecting with a backoff."""
@@ -157,10 +179,9 @@ class RedisManager(PubSubManager):
             self._sleep(delay)
 
     def _listen(self) -> Iterator[Any]:
-        channels = (self.channel, self.channel.encode('utf-8'))
         for item in self._redis_listen_with_retries():
-            if item.get('type') == 'message' and item.get('channel') in channels:
+            if self._is_channel_message(item):
                 yield item['data']
 
 
-__all__ = ['RedisManager']
+__all__ = ['RedisManager', 'RedisBase']

@@ -327,3 +327,51 @@ def test_uninstrument_restores_the_server():
     assert '_trigger_event' not in vars(h.server)
     assert 'emit' not in vars(h.server.manager)
     assert h.server.eio.handlers['connect'] == h.server._handle_eio_connect
+
+
+class FakeEioSocket:
+    """Stands in for an Engine.IO socket: records what goes through it."""
+
+    def __init__(self, sid):
+        self.sid = sid
+        self.upgraded = False
+        self.closed = False
+        self.sent, self.received = [], []
+
+    def send(self, pkt):
+        self.sent.append(pkt)
+
+    def receive(self, pkt):
+        self.received.append(pkt)
+
+
+def test_engineio_socket_traffic_pings_and_upgrades():
+    from engineio import packet as eio_packet
+
+    h = Harness()
+    h.connect('a1', '/admin')
+    eio_socket = FakeEioSocket('c1')
+    h.server.eio.sockets['c1'] = eio_socket
+    sid = h.connect('c1', '/')
+    h.admin.event_buffer.get_and_clear()
+    eio_socket.send(eio_packet.Packet(eio_packet.MESSAGE, data='2["x","héllo"]'))
+    eio_socket.receive(eio_packet.Packet(eio_packet.MESSAGE, data=b'\x01\x02'))
+    assert len(eio_socket.sent) == 1 and len(eio_socket.received) == 1
+    totals = {e['type']: e['count'] for e in h.admin.event_buffer.get_and_clear()}
+    assert totals == {'packetsOut': 1, 'bytesOut': len('2["x","héllo"]'.encode()),
+                      'packetsIn': 1, 'bytesIn': 2}
+    before = len(h.events('a1', 'socket_connected'))
+    eio_socket.send(eio_packet.Packet(eio_packet.PING))  # re-announced at every ping
+    assert len(h.events('a1', 'socket_connected')) == before + 1
+    assert h.events('a1', 'socket_connected')[-1][1]['id'] == sid
+    # a polling socket that upgrades is reported at the next statistics tick
+    eio_socket.upgraded = True
+    from socketio.trampoline import run
+    run(h.admin._report_upgrades_flow())
+    assert h.events('a1', 'socket_updated') == [
+        ['socket_updated', {'id': sid, 'nsp': '/', 'transport': 'websocket'}]]
+    run(h.admin._report_upgrades_flow())
+    assert len(h.events('a1', 'socket_updated')) == 1
+    h.server.eio.handlers['disconnect']('c1', 'transport close')
+    assert 'c1' not in h.admin._issued
+    assert {e['type'] for e in h.admin.event_buffer.get_and_clear()} >= {'rawDisconnection'}

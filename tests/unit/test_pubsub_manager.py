@@ -326,7 +326,7 @@ class TestHelpers:
         backoff.reset()
         assert backoff.next() == 1
 
-    @pytest.mark.filterwarnings('ignore::DeprecationWarning')  # importing eventlet
+    @pytest.mark.filterwarnings('ignore::Warning')  # importing eventlet warns
     def test_monkey_patch_check(self):
         pubsub_base.check_monkey_patched(mock.MagicMock(async_mode='threading'), 'X')
         with pytest.raises(RuntimeError, match='X requires a monkey patched socket'):

@@ -119,7 +119,7 @@ class TestRedisManager:
         assert pubsub.subscribe.call_count == 5
         assert 'Cannot receive from redis... retrying in 1 secs' in caplog.text
 
-    @pytest.mark.filterwarnings('ignore::DeprecationWarning')  # importing eventlet
+    @pytest.mark.filterwarnings('ignore::Warning')  # importing eventlet warns
     def test_initialize_checks_monkey_patching(self, fake_redis):
         mgr = RedisManager('redis://')
         mgr.set_server(mock.MagicMock(async_mode='eventlet'))
