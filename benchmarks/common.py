@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 import statistics
 import time
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, List, Tuple
 
 
 def _loop(fn: Callable[[], object], number: int) -> float:
@@ -32,35 +32,6 @@ def calibrate(fn: Callable[[], object], target: float = 0.05) -> int:
         if elapsed >= target / 4 or number >= 1 << 24:
             return max(1, int(number * target / max(elapsed, 1e-9)))
         number *= 4
-
-
-def compare(contenders: Sequence[Tuple[str, Callable[[], object]]], repeats: int,
-            target: float = 0.05) -> Dict[str, float]:
-    """Time each contender (seconds per call, median of ``repeats``).
-
-    Contenders are timed one after the other inside every repeat, and the
-    cost of the empty benchmark loop is subtracted.
-    """
-    numbers = {name: calibrate(fn, target) for name, fn in contenders}
-    samples: Dict[str, List[float]] = {name: [] for name, _ in contenders}
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for _ in range(repeats):
-            for name, fn in contenders:
-                number = numbers[name]
-                overhead = _loop(_null, number)
-                samples[name].append(max(_loop(fn, number) - overhead, 0.0) / number)
-            gc.collect()
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-    return {name: statistics.median(values) for name, values in samples.items()}
-
-
-def ratio_of_medians(samples: Dict[str, float], ours: str, base: str) -> float:
-    """``samples[ours] / samples[base]`` (inf when the base is 0)."""
-    return samples[ours] / samples[base] if samples[base] else float('inf')
 
 
 def paired_ratio(ours: Callable[[], object], base: Callable[[], object], repeats: int,
@@ -96,12 +67,3 @@ def paired_ratio(ours: Callable[[], object], base: Callable[[], object], repeats
         if gc_was_enabled:
             gc.enable()
     return statistics.median(t_ours), statistics.median(t_base), statistics.median(ratios)
-
-
-def percentile(values: Sequence[float], pct: float) -> float:
-    """The ``pct`` percentile (nearest rank) of ``values``; NaN when empty."""
-    if not values:
-        return float('nan')
-    ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, int(round(pct / 100.0 * len(ordered) + 0.5)) - 1))
-    return ordered[rank]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import builtins
 import inspect
 import logging
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import engineio
 
@@ -20,7 +20,7 @@ from . import exceptions, packet
 from .endpoint import Endpoint
 from .options import engineio_options, select_logger, select_packet_class
 from .payload import ack_args, event_name, to_args
-from .trampoline import Done, Flow, call, flow_method
+from .trampoline import Done, Flow, call, call_flow, flow_method
 
 default_logger = logging.getLogger('socketio.server')
 
@@ -300,7 +300,7 @@ class BaseServer(Endpoint):
 
     def _guarded_message_flow(self, eio_sid: str, data: Any) -> Flow:
         try:
-            yield call(self._handle_eio_message, eio_sid, data)
+            yield from call_flow(self._handle_eio_message, eio_sid, data)
         except ValueError as exc:
             self._binary_packet.pop(eio_sid, None)
             self.logger.warning('Invalid packet from %s: %s', eio_sid, exc)
@@ -322,9 +322,9 @@ class BaseServer(Endpoint):
         pkt = self.packet_class(encoded_packet=data)
         packet_type = pkt.packet_type
         if packet_type == packet.EVENT:
-            yield call(self._handle_event, eio_sid, pkt.namespace, pkt.id, pkt.data)
+            yield from call_flow(self._handle_event, eio_sid, pkt.namespace, pkt.id, pkt.data)
         elif packet_type == packet.ACK:
-            yield call(self._handle_ack, eio_sid, pkt.namespace, pkt.id, pkt.data)
+            yield from call_flow(self._handle_ack, eio_sid, pkt.namespace, pkt.id, pkt.data)
         elif packet_type == packet.CONNECT:
             yield call(self._handle_connect, eio_sid, pkt.namespace, pkt.data)
         elif packet_type == packet.DISCONNECT:
@@ -447,7 +447,8 @@ class BaseServer(Endpoint):
             self.start_background_task(self._handle_event_internal, self, sid, eio_sid,
                                        data, namespace, id)
         else:
-            yield call(self._handle_event_internal, self, sid, eio_sid, data, namespace, id)
+            yield from call_flow(self._handle_event_internal, self, sid, eio_sid, data,
+                                 namespace, id)
 
     @flow_method
     def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
@@ -457,14 +458,14 @@ class BaseServer(Endpoint):
     def _event_internal_flow(self, server: Any, sid: str, eio_sid: str, data: Any,
                              namespace: str, id: Optional[int]) -> Flow:
         try:
-            result = yield call(server._trigger_event, data[0], namespace, sid, *data[1:])
+            result = yield from call_flow(server._trigger_event, data[0], namespace, sid, *data[1:])
         except Exception:
             if not server.async_handlers:
                 raise
             server.logger.exception('"%s" handler error for %s [%s]', data[0], sid, namespace)
             return
         if id is not None and result is not server.not_handled:
-            yield call(server._send_packet, eio_sid, server.packet_class(
+            yield from call_flow(server._send_packet, eio_sid, server.packet_class(
                 packet.ACK, namespace=namespace, id=id, data=to_args(result)))
 
     @flow_method

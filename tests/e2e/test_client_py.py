@@ -289,7 +289,7 @@ def test_scenario_server_disconnects_client(url: str) -> None:
         assert rec.wait('disconnect') == [('/', 'server disconnect')]
         until(lambda: c.eio.state == 'disconnected', what='engine.io closed')
         assert c.connected is False and c.namespaces == {}
-        waiter.join(5)  # wait() returns: a server disconnect is not followed by reconnection
+        waiter.join(15)  # wait() returns: a server disconnect is not followed by reconnection
         assert not waiter.is_alive()
         assert c._reconnect_task is None
         assert rec.named('connect') == [('/',)]
