@@ -72,12 +72,24 @@ def _dumps_plain(data: Any) -> str:
 _collecting = threading.local()  # the attachments list of each thread's encode
 
 
+#: placeholders for the first attachments, built once: the encoder only
+#: reads what the hook returns, so these dicts can be shared
+_PLACEHOLDERS = tuple({'_placeholder': True, 'num': num} for num in range(16))
+
+
 def _collect_binary(obj: Any) -> Any:
-    if isinstance(obj, _BINARY_TYPES):
+    if type(obj) is bytes:  # the usual case, kept as is (bytes are immutable)
+        attachments = _collecting.attachments
+        attachments.append(obj)
+    elif isinstance(obj, _BINARY_TYPES):
         attachments = _collecting.attachments
         attachments.append(bytes(obj))
-        return {'_placeholder': True, 'num': len(attachments) - 1}
-    raise _not_serializable(obj)
+    else:
+        raise _not_serializable(obj)
+    num = len(attachments) - 1
+    if num < 16:
+        return _PLACEHOLDERS[num]
+    return {'_placeholder': True, 'num': num}
 
 
 _c_collecting = _make_c_encoder(_collect_binary)
@@ -244,26 +256,38 @@ def _reconstruct(data: Any, attachments: List[Any]) -> Any:
     return data
 
 
+def _attachment(placeholder: dict, attachments: List[Any]) -> Any:
+    """Return the attachment a placeholder dict refers to."""
+    num = placeholder.get('num')
+    if type(num) is not int or not 0 <= num < len(attachments):
+        raise ValueError('Invalid binary placeholder')
+    return attachments[num]
+
+
 def _fill_in(data: Any, attachments: List[Any]) -> Any:
     """Replace the placeholders of freshly decoded ``data`` in place (only
-    lists and dicts made by the JSON decoder); return the new top value."""
-    if type(data) is list:
-        for index, item in enumerate(data):
-            if type(item) not in _SCALARS:
-                new = _fill_in(item, attachments)
-                if new is not item:
-                    data[index] = new
-    elif type(data) is dict:
+    lists and dicts made by the JSON decoder); return the new top value.
+
+    Placeholders are spotted in their container's loop, so a call is made
+    per nested list or plain dict only, not per placeholder or scalar.
+    """
+    if type(data) is dict:
         if data.get('_placeholder') is True:
-            num = data.get('num')
-            if type(num) is not int or not 0 <= num < len(attachments):
-                raise ValueError('Invalid binary placeholder')
-            return attachments[num]
-        for key, value in data.items():
-            if type(value) not in _SCALARS:
-                new = _fill_in(value, attachments)
-                if new is not value:
-                    data[key] = new  # same keys: fine while iterating
+            return _attachment(data, attachments)
+        items: Any = data.items()  # only existing keys get assigned below
+    elif type(data) is list:
+        items = enumerate(data)
+    else:
+        return data
+    for key, value in items:
+        kind = type(value)
+        if kind is dict:
+            if value.get('_placeholder') is True:
+                data[key] = _attachment(value, attachments)
+            else:
+                _fill_in(value, attachments)
+        elif kind is list:
+            _fill_in(value, attachments)
     return data
 
 
@@ -277,6 +301,11 @@ def _static_attr(cls: type, name: str) -> Any:
 def _reconstruct_is_ours(cls: type) -> bool:
     """Tell whether ``cls`` reconstructs binary data as defined here (not
     overridden nor patched), so that :func:`_fill_in` may do it."""
+    if cls is Packet:
+        # the usual case: Packet's own dict decides (its only base is object)
+        attrs = cls.__dict__
+        return attrs.get('reconstruct_binary') is _OWN_RECONSTRUCT[0] and \
+            attrs.get('_reconstruct_binary_internal') is _OWN_RECONSTRUCT[1]
     return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT[0] and \
         _static_attr(cls, '_reconstruct_binary_internal') is _OWN_RECONSTRUCT[1]
 
@@ -400,24 +429,22 @@ class Packet:
                                     ptype == BINARY_ACK):
             attachments = []
         namespace = self.namespace
+        ack_id = self.id
         if namespace is None or namespace == '/':
-            if self.id is None and attachments is None:
+            if ack_id is None and attachments is None:
                 # fast path: plain packet on the default namespace
                 return str(ptype) if payload is None else \
                     str(ptype) + payload
-            encoded = str(ptype)
+            namespace = ''
         else:
-            encoded = str(ptype)
+            namespace += ','
+        # one f-string builds the header: type, attachment count, namespace, id
+        encoded = f'{ptype!s}{"" if attachments is None else f"{len(attachments)}-"}' \
+            f'{namespace}{"" if ack_id is None else str(ack_id)}' \
+            f'{"" if payload is None else payload}'
         if attachments is not None:
-            encoded += f'{len(attachments)}-'
-        if namespace is not None and namespace != '/':
-            encoded += namespace + ','
-        if self.id is not None:
-            encoded += str(self.id)
-        if payload is not None:
-            encoded += payload
-        if attachments is not None:
-            return [encoded] + attachments
+            attachments.insert(0, encoded)
+            return attachments
         return encoded
 
     def decode(self, encoded_packet: Union[str, bytes]) -> int:

@@ -49,11 +49,20 @@ def call_flow(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Flow:
     """``yield from call_flow(fn, ...)`` does what ``yield call(fn, ...)``
     does, except that the flow of a :func:`flow_method` (unless replaced on
     the instance or overridden) runs right here, delegated natively by the
-    generator machinery: the cheapest way to nest a flow."""
+    generator machinery: the cheapest way to nest a flow.
+
+    This is a plain function returning the flow to delegate to (not a
+    generator itself), so nesting adds no extra generator frame per level.
+    """
     if type(fn) is MethodType:
         make_flow = _FLOW_METHODS.get(fn.__func__)
         if make_flow is not None:
-            return (yield from make_flow(fn.__self__, *args, **kwargs))
+            return make_flow(fn.__self__, *args, **kwargs)
+    return _one_step(fn, args, kwargs)
+
+
+def _one_step(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Flow:
+    """A flow of a single step: ``fn(*args, **kwargs)`` done by the driver."""
     return (yield fn, args, kwargs)
 
 
