@@ -14,7 +14,7 @@ import asyncio
 import functools
 import inspect
 from types import CoroutineType, MethodType
-from typing import Any, Callable, Dict, Generator, List, Sequence, Tuple
+from typing import Any, Callable, Dict, Generator, Sequence, Tuple
 
 Step = Tuple[Callable[..., Any], tuple, dict]
 Flow = Generator[Step, Any, Any]
@@ -33,9 +33,8 @@ def flow_method(make_flow: Callable[..., Flow]) -> Callable[..., Any]:
     """Decorator for a method that returns a flow: calling the method runs
     the flow with ``self._run``.
 
-    A driver that meets such a method in a step (unless it was replaced on
-    the instance or overridden) runs its flow inline instead, which saves a
-    nested driver per level; the behaviour is the same.
+    Another flow can run it inline with ``yield from call_flow(...)``, which
+    saves a nested driver; ``yield call(...)`` also works, through one.
     """
     @functools.wraps(make_flow)
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -68,32 +67,13 @@ def _one_step(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Flow:
 
 def run(flow: Flow) -> Any:
     """Run ``flow`` to completion synchronously and return its result."""
-    stack: List[Flow] = []
     resume, result = flow.send, None
     while True:
         try:
             fn, args, kwargs = resume(result)
         except StopIteration as stop:
-            if not stack:
-                return stop.value
-            flow = stack.pop()  # an inlined flow returned
-            resume, result = flow.send, stop.value
-            continue
-        except Exception as exc:
-            if not stack:
-                raise
-            flow = stack.pop()  # an inlined flow raised
-            resume, result = flow.throw, exc
-            continue
+            return stop.value
         try:
-            if type(fn) is MethodType:
-                make_flow = _FLOW_METHODS.get(fn.__func__)
-                if make_flow is not None and fn.__self__._run is run:
-                    inner = make_flow(fn.__self__, *args, **kwargs)
-                    stack.append(flow)
-                    flow = inner
-                    resume, result = flow.send, None
-                    continue
             resume, result = flow.send, fn(*args, **kwargs)
         except Exception as exc:
             resume, result = flow.throw, exc
@@ -105,32 +85,13 @@ _PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple)
 
 async def run_async(flow: Flow) -> Any:
     """Run ``flow`` to completion, awaiting every awaitable step result."""
-    stack: List[Flow] = []
     resume, result = flow.send, None
     while True:
         try:
             fn, args, kwargs = resume(result)
         except StopIteration as stop:
-            if not stack:
-                return stop.value
-            flow = stack.pop()  # an inlined flow returned
-            resume, result = flow.send, stop.value
-            continue
-        except Exception as exc:
-            if not stack:
-                raise
-            flow = stack.pop()  # an inlined flow raised
-            resume, result = flow.throw, exc
-            continue
+            return stop.value
         try:
-            if type(fn) is MethodType:
-                make_flow = _FLOW_METHODS.get(fn.__func__)
-                if make_flow is not None and fn.__self__._run is run_async:
-                    inner = make_flow(fn.__self__, *args, **kwargs)
-                    stack.append(flow)
-                    flow = inner
-                    resume, result = flow.send, None
-                    continue
             result = fn(*args, **kwargs)
             if type(result) is CoroutineType or (
                     type(result) not in _PLAIN and inspect.isawaitable(result)):
