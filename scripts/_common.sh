@@ -29,7 +29,7 @@ setup_venv() {
     # Re-install only when the inputs change.
     local stamp="$VENV/.python-socketio-installed"
     local key
-    key="$("$PY" -c 'import sys; print(sys.version)' | tr -d '\n')|$(sha256sum pyproject.toml | cut -d' ' -f1)|$([ -f socketio/__init__.py ] && echo pkg || echo nopkg)"
+    key="$("$PY" -c 'import sys; print(sys.version)' | tr -d '\n')|$(cat pyproject.toml setup.py socketio/_speedups.c | sha256sum | cut -d' ' -f1)|$([ -f socketio/__init__.py ] && echo pkg || echo nopkg)"
     if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ]; then
         echo "up to date: $("$PY" --version) in .venv, python-socketio[test] installed"
     else

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json as _json
+import os
 import threading
 import types
 from itertools import accumulate
@@ -13,6 +14,7 @@ packet_names = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR',
                 'BINARY_EVENT', 'BINARY_ACK']
 
 _DIGITS = '0123456789'
+_TYPE_OF = {str(digit): digit for digit in range(10)}
 _BINARY_TYPES = (bytes, bytearray)
 _MAX_ID_DIGITS = 100
 
@@ -264,9 +266,10 @@ def _attachment(placeholder: dict, attachments: List[Any]) -> Any:
     return attachments[num]
 
 
-def _fill_in(data: Any, attachments: List[Any]) -> Any:
+def _py_fill_in(data: Any, attachments: List[Any]) -> Any:
     """Replace the placeholders of freshly decoded ``data`` in place (only
     lists and dicts made by the JSON decoder); return the new top value.
+    ``socketio/_speedups.c`` does the same in C when it is built.
 
     Placeholders are spotted in their container's loop, so a call is made
     per nested list or plain dict only, not per placeholder or scalar.
@@ -285,10 +288,28 @@ def _fill_in(data: Any, attachments: List[Any]) -> Any:
             if value.get('_placeholder') is True:
                 data[key] = _attachment(value, attachments)
             else:
-                _fill_in(value, attachments)
+                _py_fill_in(value, attachments)
         elif kind is list:
-            _fill_in(value, attachments)
+            _py_fill_in(value, attachments)
     return data
+
+
+def _load_speedups() -> Optional[Callable[[Any, List[Any]], Any]]:
+    """Return the C ``fill_in`` if it was built and not disabled with
+    ``SOCKETIO_NO_SPEEDUPS``, else ``None``."""
+    if os.environ.get('SOCKETIO_NO_SPEEDUPS'):
+        return None
+    try:
+        from ._speedups import fill_in
+    except ImportError:
+        return None
+    return fill_in
+
+
+_c_fill_in = _load_speedups()
+#: whether the C speedups are in use
+SPEEDUPS = _c_fill_in is not None
+_fill_in = _c_fill_in or _py_fill_in
 
 
 def _static_attr(cls: type, name: str) -> Any:
@@ -303,11 +324,15 @@ def _reconstruct_is_ours(cls: type) -> bool:
     overridden nor patched), so that :func:`_fill_in` may do it."""
     if cls is Packet:
         # the usual case: Packet's own dict decides (its only base is object)
-        attrs = cls.__dict__
-        return attrs.get('reconstruct_binary') is _OWN_RECONSTRUCT[0] and \
-            attrs.get('_reconstruct_binary_internal') is _OWN_RECONSTRUCT[1]
-    return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT[0] and \
-        _static_attr(cls, '_reconstruct_binary_internal') is _OWN_RECONSTRUCT[1]
+        try:
+            return _PACKET_ATTRS['reconstruct_binary'] is _OWN_RECONSTRUCT and \
+                _PACKET_ATTRS['_reconstruct_binary_internal'] is \
+                _OWN_RECONSTRUCT_INTERNAL
+        except KeyError:
+            return False
+    return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT and \
+        _static_attr(cls, '_reconstruct_binary_internal') is \
+        _OWN_RECONSTRUCT_INTERNAL
 
 
 #: types that never hold a placeholder (skipped without a call)
@@ -452,6 +477,7 @@ class Packet:
 
         Returns the number of binary attachments that must follow. Raises
         ``ValueError`` for malformed input.
+
         """
         ep = encoded_packet
         if type(ep) is not str:
@@ -461,41 +487,28 @@ class Packet:
         n = len(ep)
         if n == 0:
             raise ValueError('Empty packet')
-        c = ep[0]
-        if c not in _DIGITS:
-            raise ValueError('Invalid packet type')
-        ptype = ord(c) - 48
+        try:
+            ptype = _TYPE_OF[ep[0]]
+        except KeyError:
+            raise ValueError('Invalid packet type') from None
         self._packet_type = ptype
         self._binary_pending = False
         self.namespace = None
-        self.data = None
-        count = 0
-        i = 1
-        if n > 1:
-            c = ep[1]
-            if c in _DIGITS:
-                # leading digits are an attachment count if a dash follows,
-                # otherwise they are the ack id (parsed below)
-                j = 2
-                limit = min(n, _MAX_ID_DIGITS + 1)
-                while j < limit and ep[j] in _DIGITS:
-                    j += 1
-                if j < n and ep[j] == '-':
-                    if ptype != BINARY_EVENT and ptype != BINARY_ACK:
-                        raise ValueError(
-                            'Attachment count in a non-binary packet')
-                    if j > 10:
-                        raise ValueError('Too many attachments')
-                    count = int(ep[1:j])
-                    if count > self.max_attachments:
-                        raise ValueError('Too many attachments')
-                    i = j + 1
-                elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
-                    raise ValueError(
-                        'Binary packet without attachment count')
-            elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
-                raise ValueError('Binary packet without attachment count')
-            if i < n and ep[i] == '/':
+        if ptype == BINARY_EVENT or ptype == BINARY_ACK:
+            # the usual header has a one-digit attachment count
+            count = _TYPE_OF.get(ep[1]) if n > 2 and ep[2] == '-' else None
+            if count is None:
+                count, i = self._header_count(ep, n)
+            elif count > self.max_attachments:
+                raise ValueError('Too many attachments')
+            else:
+                i = 3
+        else:
+            count = 0
+            i = 1
+        if i < n:
+            c = ep[i]
+            if c == '/':
                 comma = ep.find(',', i)
                 if comma < 0:
                     namespace = ep[i:]
@@ -510,32 +523,71 @@ class Packet:
                     if junk in namespace:
                         raise ValueError('Invalid namespace')
                 self.namespace = namespace
-            if i < n and ep[i] in _DIGITS:
+                c = ep[i] if i < n else ''
+            if c and c in _DIGITS:
                 j = i + 1
                 limit = min(n, i + _MAX_ID_DIGITS)
                 while j < limit and ep[j] in _DIGITS:
                     j += 1
-                if j < n and ep[j] in _DIGITS:
-                    raise ValueError('Packet id is too long')
+                if j < n:
+                    c = ep[j]
+                    if c in _DIGITS:
+                        raise ValueError('Packet id is too long')
+                    if c == '-' and i == 1:
+                        raise ValueError(
+                            'Attachment count in a non-binary packet')
                 self.id = int(ep[i:j])
                 i = j
-        elif ptype == BINARY_EVENT or ptype == BINARY_ACK:
-            raise ValueError('Binary packet without attachment count')
         if i < n:
-            data = self._decode_data(ep, i)
+            max_depth = self.max_depth
+            if n - i > max_depth and _json_too_deep(ep, i, max_depth):
+                raise ValueError('Packet data is invalid or nested too deeply')
+            if self.json is _json and ep[i] not in _JSON_WHITESPACE:
+                # the usual case: the C scanner, without json.loads' wrapping
+                try:
+                    data, end = _scan_once(ep, i)
+                except StopIteration as exc:
+                    raise _JSONDecodeError('Expecting value', ep,
+                                           exc.value) from None
+                except RecursionError:
+                    raise ValueError('Packet data is nested too deeply') \
+                        from None
+                if end != n and ep[end:].strip(_JSON_WHITESPACE):
+                    raise _JSONDecodeError('Extra data', ep, end)
+            else:
+                data = self._decode_data(ep, i)
             if ptype == EVENT or ptype == BINARY_EVENT:
                 if type(data) is not list or not data or \
                         type(data[0]) is not str:
                     # 5.0.3 compatibility: a binary event may carry a dict
-                    if not self._valid_event_data(
-                            data, ptype == BINARY_EVENT):
+                    if not self._valid_event_data(data,
+                                                  ptype == BINARY_EVENT):
                         raise ValueError('Event payload must be a list '
                                          'starting with the event name')
             self.data = data
         elif ptype == BINARY_EVENT:
             raise ValueError('Binary event without a payload')
+        else:
+            self.data = None
         self.attachment_count = count
         return count
+
+    def _header_count(self, ep: str, n: int) -> Tuple[int, int]:
+        """Parse the attachment count of a binary packet (digits and a dash
+        after the type): return it and the index after the dash."""
+        if n > 1 and ep[1] in _DIGITS:
+            j = 2
+            limit = min(n, _MAX_ID_DIGITS + 1)
+            while j < limit and ep[j] in _DIGITS:
+                j += 1
+            if j < n and ep[j] == '-':
+                if j > 10:
+                    raise ValueError('Too many attachments')
+                count = int(ep[1:j])
+                if count > self.max_attachments:
+                    raise ValueError('Too many attachments')
+                return count, j + 1
+        raise ValueError('Binary packet without attachment count')
 
     def _coerce_encoded(self, ep: Any) -> Optional[str]:
         if isinstance(ep, str):
@@ -561,21 +613,10 @@ class Packet:
         return binary and isinstance(data, dict)
 
     def _decode_data(self, ep: str, i: int) -> Any:
-        """Decode the JSON payload that starts at index ``i``."""
-        if _json_too_deep(ep, i, self.max_depth):
-            raise ValueError('Packet data is invalid or nested too deeply')
-        json_mod = self.json
+        """Decode the JSON payload at index ``i`` with the configured json
+        module (or after leading whitespace)."""
         try:
-            if json_mod is _json and ep[i] not in _JSON_WHITESPACE:
-                try:
-                    data, end = _scan_once(ep, i)
-                except StopIteration as exc:
-                    raise _JSONDecodeError('Expecting value', ep,
-                                           exc.value) from None
-                if end != len(ep) and ep[end:].strip(_JSON_WHITESPACE):
-                    raise _JSONDecodeError('Extra data', ep, end)
-                return data
-            return json_mod.loads(ep[i:])
+            return self.json.loads(ep[i:])
         except ValueError:
             raise
         except (RecursionError, TypeError) as exc:
@@ -587,20 +628,27 @@ class Packet:
         Returns ``True`` once all the announced attachments arrived (the data
         is then reconstructed in place), ``False`` before that.
         """
-        if self.attachment_count <= len(self.attachments):
+        attachments = self.attachments
+        count = self.attachment_count
+        if count <= len(attachments):
             raise ValueError('Unexpected binary attachment')
-        self.attachments.append(attachment)
-        if self.attachment_count == len(self.attachments):
-            if _reconstruct_is_ours(type(self)):
-                # not overridden: the decoded data is ours, fill it in place
-                try:
-                    self.data = _fill_in(self.data, self.attachments)
-                except RecursionError:
-                    raise ValueError('Packet data is nested too deeply') from None
-            else:
-                self.reconstruct_binary(self.attachments)
-            return True
-        return False
+        attachments.append(attachment)
+        if count != len(attachments):
+            return False
+        cls = type(self)
+        if (cls is Packet and
+                _PACKET_ATTRS['reconstruct_binary'] is _OWN_RECONSTRUCT and
+                _PACKET_ATTRS['_reconstruct_binary_internal'] is
+                _OWN_RECONSTRUCT_INTERNAL) or (
+                    cls is not Packet and _reconstruct_is_ours(cls)):
+            # not overridden: the decoded data is ours, fill it in place
+            try:
+                self.data = _fill_in(self.data, attachments)
+            except RecursionError:
+                raise ValueError('Packet data is nested too deeply') from None
+        else:
+            self.reconstruct_binary(attachments)
+        return True
 
     reconstruct_binary = _DualReconstruct()
 
@@ -667,5 +715,6 @@ class Packet:
                 f'{self.namespace!r} id={self.id!r} data={self.data!r}>')
 
 
-_OWN_RECONSTRUCT = (Packet.__dict__['reconstruct_binary'],
-                    Packet.__dict__['_reconstruct_binary_internal'])
+_PACKET_ATTRS = Packet.__dict__  # a live view
+_OWN_RECONSTRUCT = _PACKET_ATTRS['reconstruct_binary']
+_OWN_RECONSTRUCT_INTERNAL = _PACKET_ATTRS['_reconstruct_binary_internal']

@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -504,3 +505,94 @@ def test_to_dict():
 
 def test_repr():
     assert 'EVENT' in repr(Packet(data=['a']))
+
+
+# --- filling in binary attachments (C speedups and pure Python) -------------
+
+FILLERS = [pytest.param(packet._py_fill_in, id='python')]
+if packet._c_fill_in is not None:
+    FILLERS.append(pytest.param(packet._c_fill_in, id='c'))
+
+
+def test_speedups_built_under_ci():
+    """CI has a compiler: a broken C build must not pass silently."""
+    if os.environ.get('CI') != 'true' or os.environ.get('SOCKETIO_NO_SPEEDUPS'):
+        pytest.skip('only checked under CI')
+    assert packet.SPEEDUPS
+
+
+@pytest.mark.parametrize('fill_in', FILLERS)
+def test_fill_in_shapes(fill_in):
+    data = json.loads(
+        '["a",{"_placeholder":false,"num":0},'
+        '{"_placeholder":true,"num":1,"x":{"_placeholder":true,"num":0}},'
+        '[[{"k":{"_placeholder":true,"num":0}}]],{"_placeholder":1,"num":0},'
+        '"s",1,null,{"nested":{"deeper":[{"_placeholder":true,"num":1}]}}]')
+    result = fill_in(data, [b'0', b'1'])
+    assert result is data
+    assert data == ['a', {'_placeholder': False, 'num': 0}, b'1',
+                    [[{'k': b'0'}]], {'_placeholder': 1, 'num': 0},
+                    's', 1, None, {'nested': {'deeper': [b'1']}}]
+
+
+@pytest.mark.parametrize('fill_in', FILLERS)
+def test_fill_in_top_level_and_scalars(fill_in):
+    assert fill_in({'_placeholder': True, 'num': 0}, [b'x']) == b'x'
+    assert fill_in({'_placeholder': True, 'num': 1}, (b'x', b'y')) == b'y'
+    for value in ('s', 1, 1.5, None, True, b'raw'):
+        assert fill_in(value, [b'x']) is value
+    # tuples and dict subclasses are not made by the JSON decoder: left alone
+    placeholder = {'_placeholder': True, 'num': 0}
+    assert fill_in((placeholder,), [b'x']) == (placeholder,)
+
+
+@pytest.mark.parametrize('fill_in', FILLERS)
+@pytest.mark.parametrize('placeholder', [
+    {'_placeholder': True, 'num': 1}, {'_placeholder': True, 'num': -1},
+    {'_placeholder': True, 'num': '0'}, {'_placeholder': True, 'num': True},
+    {'_placeholder': True}, {'_placeholder': True, 'num': 0.0},
+    {'_placeholder': True, 'num': 2 ** 70},
+])
+def test_fill_in_bad_placeholder(fill_in, placeholder):
+    with pytest.raises(ValueError, match='Invalid binary placeholder'):
+        fill_in(['a', {'k': [placeholder]}], [b'x'])
+
+
+@pytest.mark.parametrize('fill_in', FILLERS)
+def test_fill_in_too_deep(fill_in):
+    data = leaf = []
+    for _ in range(100000):
+        leaf.append([])
+        leaf = leaf[0]
+    with pytest.raises(RecursionError):
+        fill_in(data, [b'x'])
+
+
+def test_binary_too_deep_packet_is_refused():
+    with pytest.raises(ValueError, match='deep'):
+        Packet(encoded_packet='51-["a",' + '[' * 200 + ']' * 200 + ']')
+
+
+def test_binary_subclass_reconstruct_sees_placeholders():
+    seen = []
+
+    class Custom(Packet):
+        @classmethod
+        def _reconstruct_binary_internal(cls, data, attachments):
+            seen.append(data)
+            return super()._reconstruct_binary_internal(data, attachments)
+
+    pkt = Custom(encoded_packet='51-["a",' + PLACEHOLDER0 + ']')
+    assert pkt.add_attachment(b'x') is True
+    assert seen == [['a', {'_placeholder': True, 'num': 0}]]
+    assert pkt.data == ['a', b'x']
+
+
+def test_binary_data_holds_placeholders_until_complete():
+    pkt = Packet(encoded_packet='52-["a",' + PLACEHOLDER0 +
+                 ',{"_placeholder":true,"num":1}]')
+    assert pkt.data == ['a', {'_placeholder': True, 'num': 0},
+                        {'_placeholder': True, 'num': 1}]
+    assert pkt.add_attachment(b'x') is False
+    assert pkt.add_attachment(b'y') is True
+    assert pkt.data == ['a', b'x', b'y']
