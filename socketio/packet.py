@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json as _json
 import os
+import re
 import threading
 import types
 from itertools import accumulate
@@ -18,7 +19,10 @@ _TYPE_OF = {str(digit): digit for digit in range(10)}
 _BINARY_TYPES = (bytes, bytearray)
 _MAX_ID_DIGITS = 100
 
-_NAMESPACE_JUNK = ('[', '{', '"')
+#: the characters that may follow the type (and count): namespace or id
+_NAMESPACE_OR_ID = '/' + _DIGITS
+#: an ack id: up to _MAX_ID_DIGITS ASCII digits
+_ID_DIGITS = re.compile(f'[0-9]{{1,{_MAX_ID_DIGITS}}}')
 
 
 def _not_serializable(obj: Any) -> TypeError:
@@ -294,22 +298,107 @@ def _py_fill_in(data: Any, attachments: List[Any]) -> Any:
     return data
 
 
-def _load_speedups() -> Optional[Callable[[Any, List[Any]], Any]]:
-    """Return the C ``fill_in`` if it was built and not disabled with
-    ``SOCKETIO_NO_SPEEDUPS``, else ``None``."""
+def _py_parse_header(text: str, max_attachments: int) -> Tuple[
+        int, int, Optional[str], Optional[int], int]:
+    """Parse the header of a text packet: the type digit, the attachment
+    count of a binary packet, the namespace and the ack id.
+
+    Returns ``(type, count, namespace or None, id or None, data_start)``;
+    raises ``ValueError`` for a malformed header. ``socketio/_speedups.c``
+    does the same in C when it is built.
+    """
+    n = len(text)
+    if n == 0:
+        raise ValueError('Empty packet')
+    try:
+        ptype = _TYPE_OF[text[0]]
+    except KeyError:
+        raise ValueError('Invalid packet type') from None
+    if ptype == BINARY_EVENT or ptype == BINARY_ACK:
+        # the usual header has a one-digit attachment count
+        count = _TYPE_OF.get(text[1]) if n > 2 and text[2] == '-' else None
+        if count is None:
+            count, i = _py_parse_count(text, n, max_attachments)
+        elif count > max_attachments:
+            raise ValueError('Too many attachments')
+        else:
+            i = 3
+        if i == n or text[i] not in _NAMESPACE_OR_ID:
+            return ptype, count, None, None, i
+    elif n == 1 or text[1] not in _NAMESPACE_OR_ID:
+        return ptype, 0, None, None, 1  # the usual header: just the type
+    else:
+        count = 0
+        i = 1
+    namespace = None
+    c = text[i]
+    if c == '/':
+        comma = text.find(',', i)
+        if comma < 0:
+            namespace = text[i:]
+            i = n
+        else:
+            namespace = text[i:comma]
+            i = comma + 1
+        q = namespace.find('?')
+        if q >= 0:
+            namespace = namespace[:q]
+        if '[' in namespace or '{' in namespace or '"' in namespace:
+            raise ValueError('Invalid namespace')
+        if i == n:
+            return ptype, count, namespace, None, i
+        c = text[i]
+    if c not in _DIGITS:
+        return ptype, count, namespace, None, i
+    j = _ID_DIGITS.match(text, i).end()  # type: ignore[union-attr]
+    if j < n:
+        c = text[j]
+        if c in _DIGITS:
+            raise ValueError('Packet id is too long')
+        if c == '-' and i == 1:
+            raise ValueError('Attachment count in a non-binary packet')
+    return ptype, count, namespace, int(text[i:j]), j
+
+
+def _py_parse_count(text: str, n: int, max_attachments: int) -> Tuple[int, int]:
+    """Parse the attachment count of a binary packet (digits and a dash
+    after the type): return it and the index after the dash."""
+    if n > 1 and text[1] in _DIGITS:
+        j = 2
+        limit = min(n, _MAX_ID_DIGITS + 1)
+        while j < limit and text[j] in _DIGITS:
+            j += 1
+        if j < n and text[j] == '-':
+            if j > 10:
+                raise ValueError('Too many attachments')
+            count = int(text[1:j])
+            if count > max_attachments:
+                raise ValueError('Too many attachments')
+            return count, j + 1
+    raise ValueError('Binary packet without attachment count')
+
+
+def _load_speedups() -> Any:
+    """Return the C ``_speedups`` module if it was built and not disabled
+    with ``SOCKETIO_NO_SPEEDUPS``, else ``None``."""
     if os.environ.get('SOCKETIO_NO_SPEEDUPS'):
         return None
     try:
-        from ._speedups import fill_in
+        from . import _speedups
     except ImportError:
         return None
-    return fill_in
+    return _speedups
 
 
-_c_fill_in = _load_speedups()
+_speedups = _load_speedups()
+_c_fill_in: Optional[Callable[[Any, List[Any]], Any]] = \
+    getattr(_speedups, 'fill_in', None)
+_c_parse_header: Optional[Callable[[str, int], Tuple[Any, ...]]] = \
+    getattr(_speedups, 'parse_header', None)
 #: whether the C speedups are in use
 SPEEDUPS = _c_fill_in is not None
 _fill_in = _c_fill_in or _py_fill_in
+_parse_header = _c_parse_header or _py_parse_header
 
 
 def _static_attr(cls: type, name: str) -> Any:
@@ -484,60 +573,14 @@ class Packet:
             ep = self._coerce_encoded(ep)
             if ep is None:
                 return 0
-        n = len(ep)
-        if n == 0:
-            raise ValueError('Empty packet')
-        try:
-            ptype = _TYPE_OF[ep[0]]
-        except KeyError:
-            raise ValueError('Invalid packet type') from None
+        ptype, count, namespace, ack_id, i = _parse_header(
+            ep, self.max_attachments)
         self._packet_type = ptype
         self._binary_pending = False
-        self.namespace = None
-        if ptype == BINARY_EVENT or ptype == BINARY_ACK:
-            # the usual header has a one-digit attachment count
-            count = _TYPE_OF.get(ep[1]) if n > 2 and ep[2] == '-' else None
-            if count is None:
-                count, i = self._header_count(ep, n)
-            elif count > self.max_attachments:
-                raise ValueError('Too many attachments')
-            else:
-                i = 3
-        else:
-            count = 0
-            i = 1
-        if i < n:
-            c = ep[i]
-            if c == '/':
-                comma = ep.find(',', i)
-                if comma < 0:
-                    namespace = ep[i:]
-                    i = n
-                else:
-                    namespace = ep[i:comma]
-                    i = comma + 1
-                q = namespace.find('?')
-                if q >= 0:
-                    namespace = namespace[:q]
-                for junk in _NAMESPACE_JUNK:
-                    if junk in namespace:
-                        raise ValueError('Invalid namespace')
-                self.namespace = namespace
-                c = ep[i] if i < n else ''
-            if c and c in _DIGITS:
-                j = i + 1
-                limit = min(n, i + _MAX_ID_DIGITS)
-                while j < limit and ep[j] in _DIGITS:
-                    j += 1
-                if j < n:
-                    c = ep[j]
-                    if c in _DIGITS:
-                        raise ValueError('Packet id is too long')
-                    if c == '-' and i == 1:
-                        raise ValueError(
-                            'Attachment count in a non-binary packet')
-                self.id = int(ep[i:j])
-                i = j
+        self.namespace = namespace
+        if ack_id is not None:
+            self.id = ack_id
+        n = len(ep)
         if i < n:
             max_depth = self.max_depth
             if n - i > max_depth and _json_too_deep(ep, i, max_depth):
@@ -571,23 +614,6 @@ class Packet:
             self.data = None
         self.attachment_count = count
         return count
-
-    def _header_count(self, ep: str, n: int) -> Tuple[int, int]:
-        """Parse the attachment count of a binary packet (digits and a dash
-        after the type): return it and the index after the dash."""
-        if n > 1 and ep[1] in _DIGITS:
-            j = 2
-            limit = min(n, _MAX_ID_DIGITS + 1)
-            while j < limit and ep[j] in _DIGITS:
-                j += 1
-            if j < n and ep[j] == '-':
-                if j > 10:
-                    raise ValueError('Too many attachments')
-                count = int(ep[1:j])
-                if count > self.max_attachments:
-                    raise ValueError('Too many attachments')
-                return count, j + 1
-        raise ValueError('Binary packet without attachment count')
 
     def _coerce_encoded(self, ep: Any) -> Optional[str]:
         if isinstance(ep, str):

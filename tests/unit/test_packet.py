@@ -13,6 +13,18 @@ def roundtrip(encoded):
     return Packet(encoded_packet=encoded).encode()
 
 
+HEADER_PARSERS = [pytest.param(packet._py_parse_header, id='py-header')]
+if packet._c_parse_header is not None:
+    HEADER_PARSERS.append(pytest.param(packet._c_parse_header, id='c-header'))
+
+
+@pytest.fixture(params=HEADER_PARSERS)
+def header_parser(request, monkeypatch):
+    """Run a decoding test with each header parser (C when built, Python)."""
+    monkeypatch.setattr(packet, '_parse_header', request.param)
+    return request.param
+
+
 # --- constants ---------------------------------------------------------
 
 def test_constants():
@@ -214,6 +226,7 @@ def test_json_looked_up_at_call_time(monkeypatch):
 
 # --- decoding ----------------------------------------------------------
 
+@pytest.mark.usefixtures('header_parser')
 def test_decode_default_packet():
     pkt = Packet(encoded_packet='2')
     assert pkt.packet_type == packet.EVENT
@@ -229,6 +242,7 @@ def test_decode_disconnect_str_and_int():
     assert Packet(encoded_packet=1).packet_type == packet.DISCONNECT
 
 
+@pytest.mark.usefixtures('header_parser')
 @pytest.mark.parametrize('encoded,ptype,ns,id,data', [
     ('2["foo"]', 2, None, None, ['foo']),
     ('3["foo"]', 3, None, None, ['foo']),
@@ -270,6 +284,7 @@ def test_decode(encoded, ptype, ns, id, data):
     assert pkt.attachment_count == 0
 
 
+@pytest.mark.usefixtures('header_parser')
 @pytest.mark.parametrize('encoded', [
     '2', '2["foo"]', '3["foo"]', '2/bar,["foo"]', '2/bar,',
     '2/b-a-r,["foo"]', '2["f-o-o"]', '2123["foo"]', '2123',
@@ -280,6 +295,7 @@ def test_decode_encode_roundtrip(encoded):
     assert roundtrip(encoded) == encoded
 
 
+@pytest.mark.usefixtures('header_parser')
 @pytest.mark.parametrize('encoded,expected', [
     ('2/bar', '2/bar,'), ('1/foo', '1/foo,'), ('0/foo', '0/foo,'),
     ('4/foo', '4/foo,'), ('2/bar?a=b,["foo"]', '2/bar,["foo"]'),
@@ -318,6 +334,7 @@ def test_decode_many_binary():
         pkt.add_attachment(b'123')
 
 
+@pytest.mark.usefixtures('header_parser')
 def test_decode_binary_ack_with_namespace_and_id():
     pkt = Packet(encoded_packet=(
         '62-/foo,{"1":{"_placeholder":true,"num":1},'
@@ -351,6 +368,7 @@ def test_decode_unicode():
 
 # --- malformed input ---------------------------------------------------
 
+@pytest.mark.usefixtures('header_parser')
 @pytest.mark.parametrize('encoded', [
     'x', '-', ' 2', 'a["foo"]', '\u0663["foo"]',  # bad type digit
     '5', '5["a"]', '6[]', '51["a",{"_placeholder":true,"num":0}]',
@@ -381,6 +399,7 @@ def test_decode_malformed_types(encoded):
         Packet(encoded_packet=encoded)
 
 
+@pytest.mark.usefixtures('header_parser')
 def test_decode_empty():
     with pytest.raises(ValueError):
         Packet().decode('')
@@ -417,6 +436,7 @@ def test_depth_limit_configurable(monkeypatch):
         Packet(encoded_packet='2["a",[[[1]]]]')
 
 
+@pytest.mark.usefixtures('header_parser')
 def test_max_attachments_configurable(monkeypatch):
     monkeypatch.setattr(Packet, 'max_attachments', 2)
     assert Packet(encoded_packet='52-["a"]').attachment_count == 2
@@ -485,6 +505,7 @@ def test_reconstruct_binary_instance_form():
     assert pkt.data == ['a', b'x']
 
 
+@pytest.mark.usefixtures('header_parser')
 def test_binary_roundtrip_through_wire():
     data = ['ev', {'x': [b'1', 'two', b'3']}, b'4']
     encoded = Packet(data=data, namespace='/ns', id=9).encode()

@@ -1,0 +1,273 @@
+"""The text packet header parser: pure Python and C (when built) must agree."""
+from __future__ import annotations
+
+import sys
+import tracemalloc
+from typing import Any, Callable
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from socketio import packet
+from socketio.packet import Packet
+
+PARSERS = [pytest.param(packet._py_parse_header, id='python')]
+if packet._c_parse_header is not None:
+    PARSERS.append(pytest.param(packet._c_parse_header, id='c'))
+
+LONG_ID = '1' * 100
+
+
+def outcome(parse: Callable[[str, Any], tuple], text: str, max_attachments: Any) -> Any:
+    """The result tuple, or the exception type and message."""
+    try:
+        return parse(text, max_attachments)
+    except (ValueError, TypeError) as exc:
+        return type(exc), str(exc)
+
+
+@pytest.mark.parametrize('parse', PARSERS)
+@pytest.mark.parametrize('text,expected', [
+    ('2', (2, 0, None, None, 1)),
+    ('9', (9, 0, None, None, 1)),
+    ('2["a"]', (2, 0, None, None, 1)),
+    ('2/chat,["a"]', (2, 0, '/chat', None, 7)),
+    ('2/chat', (2, 0, '/chat', None, 6)),
+    ('2/chat,', (2, 0, '/chat', None, 7)),
+    ('2/chat?x=1,5["a"]', (2, 0, '/chat', 5, 12)),
+    ('2/a?b,c,1', (2, 0, '/a', None, 6)),
+    ('2/,', (2, 0, '/', None, 3)),
+    ('2/chat,x', (2, 0, '/chat', None, 7)),
+    ('2123["a"]', (2, 0, None, 123, 4)),
+    ('2007', (2, 0, None, 7, 4)),
+    ('3/x,5[]', (3, 0, '/x', 5, 5)),
+    ('2' + LONG_ID, (2, 0, None, int(LONG_ID), 101)),
+    ('2' + LONG_ID + '["a"]', (2, 0, None, int(LONG_ID), 101)),
+    ('2/x,' + LONG_ID, (2, 0, '/x', int(LONG_ID), 104)),
+    ('2' + '9' * 19, (2, 0, None, 10 ** 19 - 1, 20)),
+    ('2' + '9' * 18, (2, 0, None, 10 ** 18 - 1, 19)),
+    ('51-["a"]', (5, 1, None, None, 3)),
+    ('60-', (6, 0, None, None, 3)),
+    ('512-/x,7["a"]', (5, 12, '/x', 7, 8)),
+    ('51000-[]', (5, 1000, None, None, 6)),
+    ('5007-[]', (5, 7, None, None, 5)),
+    ('51-1-', (5, 1, None, 1, 4)),  # a dash after the id of a binary packet
+    ('2/x,1-', (2, 0, '/x', 1, 5)),
+    ('2/\u00e9\U0001f600,3', (2, 0, '/\u00e9\U0001f600', 3, 6)),
+    ('2/\u0663,\u0663', (2, 0, '/\u0663', None, 4)),
+    ('2\u0663', (2, 0, None, None, 1)),
+    ('2\u00b2', (2, 0, None, None, 1)),
+    ('\U0001f600', None),
+])
+def test_parse_header(parse, text, expected):
+    if expected is None:
+        with pytest.raises(ValueError, match='^Invalid packet type$'):
+            parse(text, 1000)
+    else:
+        assert parse(text, 1000) == expected
+
+
+@pytest.mark.parametrize('parse', PARSERS)
+@pytest.mark.parametrize('text,message', [
+    ('', 'Empty packet'),
+    ('x', 'Invalid packet type'),
+    (' 2', 'Invalid packet type'),
+    ('\u0663', 'Invalid packet type'),
+    ('\u00b2', 'Invalid packet type'),
+    ('5', 'Binary packet without attachment count'),
+    ('51', 'Binary packet without attachment count'),
+    ('5-', 'Binary packet without attachment count'),
+    ('5-1-', 'Binary packet without attachment count'),
+    ('5a-', 'Binary packet without attachment count'),
+    ('5\u0663-', 'Binary packet without attachment count'),
+    ('51\u0663-', 'Binary packet without attachment count'),
+    ('5["a"]', 'Binary packet without attachment count'),
+    ('5' + '1' * 101 + '-', 'Binary packet without attachment count'),
+    ('5' + '1' * 100 + '-', 'Too many attachments'),
+    ('5' + '1' * 99 + '-', 'Too many attachments'),
+    ('5' + '0' * 10 + '-', 'Too many attachments'),
+    ('5' + '0' * 9 + '-', None),  # nine digits are accepted: count 0
+    ('51001-', 'Too many attachments'),
+    ('6' + '9' * 12 + '-["a"]', 'Too many attachments'),
+    ('2' + '1' * 101, 'Packet id is too long'),
+    ('2/x,' + '1' * 101, 'Packet id is too long'),
+    ('21-["a"]', 'Attachment count in a non-binary packet'),
+    ('0' + '1' * 99 + '-', 'Attachment count in a non-binary packet'),
+    ('2/foo["bar"]', 'Invalid namespace'),
+    ('2/foo{"a":1}', 'Invalid namespace'),
+    ('2/x"y",["a"]', 'Invalid namespace'),
+    ('2/x?[,', None),  # junk after '?' is cut off first
+    ('2/\U0001f600[,', 'Invalid namespace'),
+])
+def test_parse_header_errors(parse, text, message):
+    if message is None:
+        parse(text, 1000)
+    else:
+        with pytest.raises(ValueError, match=f'^{message}$'):
+            parse(text, 1000)
+
+
+@pytest.mark.parametrize('parse', PARSERS)
+@pytest.mark.parametrize('max_attachments,ok', [
+    (2, True), (1, False), (0, False), (-1, False), (2 ** 100, True),
+    (-2 ** 100, False), (2.5, True), (1.5, False), (True, False),
+    (float('nan'), True),
+])
+def test_parse_header_max_attachments(parse, max_attachments, ok):
+    if ok:
+        assert parse('52-', max_attachments) == (5, 2, None, None, 3)
+        assert parse('502-', max_attachments) == (5, 2, None, None, 4)
+    else:
+        for text in ('52-', '502-'):
+            with pytest.raises(ValueError, match='^Too many attachments$'):
+                parse(text, max_attachments)
+    # non-binary packets do not look at the limit
+    assert parse('2', max_attachments) == (2, 0, None, None, 1)
+
+
+@pytest.mark.parametrize('parse', PARSERS)
+def test_parse_header_max_attachments_not_comparable(parse):
+    with pytest.raises(TypeError):
+        parse('51-', None)
+    assert parse('21', None) == (2, 0, None, 1, 2)
+
+
+@pytest.mark.skipif(packet._c_parse_header is None, reason='C speedups not built')
+def test_c_parse_header_arguments():
+    parse = packet._c_parse_header
+    with pytest.raises(TypeError):
+        parse('2')
+    with pytest.raises(TypeError):
+        parse('2', 1000, 1)
+    with pytest.raises(TypeError):
+        parse(b'2', 1000)
+
+    class Text(str):
+        pass
+
+    with pytest.raises(TypeError):
+        parse(Text('2'), 1000)
+
+
+@pytest.mark.skipif(packet._c_parse_header is None, reason='C speedups not built')
+def test_c_parse_header_does_not_leak():
+    parse = packet._c_parse_header
+    texts = ['2/chat,12["a"]', '51-/x,' + '7' * 50 + '[]', '2/ns,' + '1' * 101,
+             '2/\U0001f600{,', '2/x?y,' + '1' * 99 + '-', '5' + '1' * 20 + '-',
+             '51-/\u00e9' * 20]
+    refcounts = [sys.getrefcount(text) for text in texts]
+
+    def run() -> None:
+        for _ in range(2000):
+            for text in texts:
+                outcome(parse, text, 1000)
+                outcome(parse, text, None)
+
+    run()  # warm up caches
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20000, grown  # a leak would be tens of thousands of objects
+    assert [sys.getrefcount(text) for text in texts] == refcounts
+
+
+# -- the two implementations agree on plausible and hostile headers --------------
+
+ODD_CHARS = ',/?-[{"\u0663\u00b2\u00e9\U0001f600 0123456789a='
+odd_char = st.sampled_from(ODD_CHARS)
+odd_text = st.text(alphabet=st.one_of(odd_char, odd_char, st.characters()), max_size=8)
+digit_runs = st.one_of(
+    st.integers(1, 120).map(lambda k: '1' * k),
+    st.integers(1, 120).map(lambda k: '9' * k),
+    st.integers(0, 10 ** 40).map(str),
+    st.text('0123456789', min_size=1, max_size=120),
+    st.text('0123456789\u0663\u00b2', min_size=1, max_size=12))
+# mostly valid type digits (binary ones twice as often), sometimes not
+type_chars = st.sampled_from(list('01234567895656') + ['', 'x', '\u0663', '\U0001f600'])
+counts = st.just('') | digit_runs.map(lambda d: d + '-') | digit_runs | \
+    st.sampled_from(['1-', '2-', '0-', '10-', '1000-', '1001-', '-', '1--'])
+namespaces = st.just('') | (st.sampled_from(['/', '/chat', '/a?b=1', '/x?[']) |
+                            odd_text.map(lambda s: '/' + s)).flatmap(
+    lambda ns: st.sampled_from([ns, ns + ',']))
+ack_ids = st.just('') | digit_runs | digit_runs.map(lambda d: d + '-')
+tails = st.sampled_from(['', '["a"]', '{}', '-', '1', '[', ',']) | odd_text
+# hostile: any part may be missing or out of place
+headers = st.tuples(type_chars, counts, namespaces, ack_ids, tails).map(''.join)
+# plausible: a count exactly on binary types, then namespace and id variations
+plausible = st.sampled_from('0123456').flatmap(lambda ptype: st.tuples(
+    st.just(ptype),
+    st.integers(0, 1002).map(lambda n: f'{n}-') if ptype in '56' else st.just(''),
+    namespaces, ack_ids, tails).map(''.join))
+
+
+def cut(strategy: st.SearchStrategy) -> st.SearchStrategy:
+    """Cut anywhere (also in the middle of the digits), or not at all."""
+    return st.tuples(strategy, st.integers(1, 200)).map(lambda pair: pair[0][:pair[1]])
+
+
+texts = st.one_of(plausible, plausible, cut(plausible), headers, cut(headers),
+                  st.text(max_size=20),
+                  st.text(alphabet=odd_char, max_size=20))
+limits = st.sampled_from([1000, 0, 1, 2, 10 ** 12, -1, 2 ** 80])
+
+
+@pytest.mark.skipif(packet._c_parse_header is None, reason='C speedups not built')
+@settings(max_examples=4000, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(text=texts, max_attachments=limits)
+@example(text='5' + '1' * 100 + '-', max_attachments=1000)
+@example(text='2/x,' + '9' * 100 + '-', max_attachments=1000)
+@example(text='2' + '9' * 99 + '-', max_attachments=1000)
+def test_c_and_python_agree(text, max_attachments):
+    py = outcome(packet._py_parse_header, text, max_attachments)
+    c = outcome(packet._c_parse_header, text, max_attachments)
+    assert c == py
+    if type(py) is tuple:
+        assert [type(item) for item in c] == [type(item) for item in py]
+
+
+# -- decode uses the header fields ------------------------------------------------
+
+@pytest.fixture(params=PARSERS)
+def parse_header(request, monkeypatch):
+    """Make ``Packet.decode`` use each header parser in turn."""
+    monkeypatch.setattr(packet, '_parse_header', request.param)
+    return request.param
+
+
+def test_decode_keeps_id_without_one(parse_header):
+    pkt = Packet(id=7)
+    pkt.decode('2["a"]')
+    assert pkt.id == 7
+    pkt.decode('2/x,8["a"]')
+    assert (pkt.namespace, pkt.id) == ('/x', 8)
+    pkt.decode('2["b"]')
+    assert (pkt.namespace, pkt.id, pkt.data) == (None, 8, ['b'])
+
+
+def test_decode_long_id_and_unicode_namespace(parse_header):
+    pkt = Packet(encoded_packet='61-/\u00e9\U0001f600,' + LONG_ID + '["a"]')
+    assert (pkt.packet_type, pkt.attachment_count, pkt.namespace, pkt.id) == \
+        (packet.BINARY_ACK, 1, '/\u00e9\U0001f600', int(LONG_ID))
+
+
+def test_decode_header_error_messages(parse_header):
+    for text, message in [('', 'Empty packet'), ('x', 'Invalid packet type'),
+                          ('5x', 'Binary packet without attachment count'),
+                          ('2/a[,', 'Invalid namespace')]:
+        with pytest.raises(ValueError, match=f'^{message}$'):
+            Packet().decode(text)
+
+
+def test_decode_max_attachments_from_subclass(parse_header):
+    class Small(Packet):
+        max_attachments = 1
+
+    assert Small(encoded_packet='51-["a"]').attachment_count == 1
+    with pytest.raises(ValueError, match='^Too many attachments$'):
+        Small(encoded_packet='52-["a"]')
