@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json as _json
 import os
-import re
 import threading
 import types
 from itertools import accumulate
@@ -22,7 +21,6 @@ _MAX_ID_DIGITS = 100
 #: the characters that may follow the type (and count): namespace or id
 _NAMESPACE_OR_ID = '/' + _DIGITS
 #: an ack id: up to _MAX_ID_DIGITS ASCII digits
-_ID_DIGITS = re.compile(f'[0-9]{{1,{_MAX_ID_DIGITS}}}')
 
 
 def _not_serializable(obj: Any) -> TypeError:
@@ -350,7 +348,10 @@ def _py_parse_header(text: str, max_attachments: int) -> Tuple[
         c = text[i]
     if c not in _DIGITS:
         return ptype, count, namespace, None, i
-    j = _ID_DIGITS.match(text, i).end()  # type: ignore[union-attr]
+    j = i + 1
+    limit = min(n, i + _MAX_ID_DIGITS)
+    while j < limit and text[j] in _DIGITS:
+        j += 1
     if j < n:
         c = text[j]
         if c in _DIGITS:
