@@ -51,7 +51,11 @@ class AsyncServer(BaseServer):
         return super()._handle_eio_connect(eio_sid, environ)
 
     async def _on_eio_message(self, eio_sid: str, data: Any) -> Any:
-        return await super()._on_eio_message(eio_sid, data)
+        try:
+            return await self._handle_eio_message(eio_sid, data)
+        except ValueError as exc:
+            self._invalid_packet(eio_sid, exc)
+        return None
 
     async def _handle_eio_disconnect(self, eio_sid: str, reason: Optional[str] = None) -> Any:
         return await super()._handle_eio_disconnect(eio_sid, reason)

@@ -259,10 +259,7 @@ class BaseServer(Endpoint):
             packet.EVENT, namespace=namespace, data=[event] + to_args(data), id=id))
 
     @flow_method
-    def _send_packet(self, eio_sid: str, pkt: packet.Packet) -> Any:
-        return self._send_packet_flow(eio_sid, pkt)
-
-    def _send_packet_flow(self, eio_sid: str, pkt: packet.Packet) -> Flow:
+    def _send_packet(self, eio_sid: str, pkt: packet.Packet) -> Flow:
         encoded = pkt.encode()
         if isinstance(encoded, list):
             for part in encoded:
@@ -296,20 +293,19 @@ class BaseServer(Endpoint):
 
     def _on_eio_message(self, eio_sid: str, data: Any) -> Any:
         """Engine.IO ``message`` entry point: bad input is logged, not raised."""
-        return self._run(self._guarded_message_flow(eio_sid, data))
-
-    def _guarded_message_flow(self, eio_sid: str, data: Any) -> Flow:
         try:
-            yield from call_flow(self._handle_eio_message, eio_sid, data)
+            return self._handle_eio_message(eio_sid, data)
         except ValueError as exc:
-            self._binary_packet.pop(eio_sid, None)
-            self.logger.warning('Invalid packet from %s: %s', eio_sid, exc)
+            self._invalid_packet(eio_sid, exc)
+        return None
+
+    def _invalid_packet(self, eio_sid: str, exc: ValueError) -> None:
+        """Drop what was pending for a client that sent a bad packet, log it."""
+        self._binary_packet.pop(eio_sid, None)
+        self.logger.warning('Invalid packet from %s: %s', eio_sid, exc)
 
     @flow_method
-    def _handle_eio_message(self, eio_sid: str, data: Any) -> Any:
-        return self._eio_message_flow(eio_sid, data)
-
-    def _eio_message_flow(self, eio_sid: str, data: Any) -> Flow:
+    def _handle_eio_message(self, eio_sid: str, data: Any) -> Flow:
         pkt = self._binary_packet.get(eio_sid)
         if pkt is not None:
             if not isinstance(data, (bytes, bytearray)):
@@ -363,10 +359,8 @@ class BaseServer(Endpoint):
 
     @flow_method
     def _handle_connect(self, eio_sid: str, namespace: Optional[str],
-                        data: Any = None) -> Any:
-        return self._connect_flow(eio_sid, namespace or '/', data)
-
-    def _connect_flow(self, eio_sid: str, namespace: str, data: Any) -> Flow:
+                        data: Any = None) -> Flow:
+        namespace = namespace or '/'
         sid = None
         if self._namespace_allowed(namespace):
             sid = yield call(self.manager.connect, eio_sid, namespace)
@@ -419,11 +413,8 @@ class BaseServer(Endpoint):
 
     @flow_method
     def _handle_disconnect(self, eio_sid: str, namespace: Optional[str],
-                           reason: Optional[str] = None) -> Any:
-        return self._client_disconnect_flow(eio_sid, namespace or '/', reason)
-
-    def _client_disconnect_flow(self, eio_sid: str, namespace: str,
-                                reason: Optional[str]) -> Flow:
+                           reason: Optional[str] = None) -> Flow:
+        namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             return
@@ -433,12 +424,13 @@ class BaseServer(Endpoint):
 
     @flow_method
     def _handle_event(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
-                      data: Any) -> Any:
-        return self._event_flow(eio_sid, namespace or '/', id, data)
-
-    def _event_flow(self, eio_sid: str, namespace: str, id: Optional[int], data: Any) -> Flow:
+                      data: Any) -> Flow:
+        namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        self.logger.info('received event "%s" from %s [%s]', event_name(data), sid, namespace)
+        # the name; event_name() also rejects a payload that has none
+        name = data[0] if type(data) is list and data and type(data[0]) is str \
+            else event_name(data)
+        self.logger.info('received event "%s" from %s [%s]', name, sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             self.logger.warning('%s is not connected to namespace %s',
                                 sid or eio_sid, namespace)
@@ -452,11 +444,7 @@ class BaseServer(Endpoint):
 
     @flow_method
     def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
-                               namespace: str, id: Optional[int]) -> Any:
-        return self._event_internal_flow(server, sid, eio_sid, data, namespace, id)
-
-    def _event_internal_flow(self, server: Any, sid: str, eio_sid: str, data: Any,
-                             namespace: str, id: Optional[int]) -> Flow:
+                               namespace: str, id: Optional[int]) -> Flow:
         try:
             result = yield from call_flow(server._trigger_event, data[0], namespace, sid, *data[1:])
         except Exception:
@@ -470,10 +458,8 @@ class BaseServer(Endpoint):
 
     @flow_method
     def _handle_ack(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
-                    data: Any) -> Any:
-        return self._ack_flow(eio_sid, namespace or '/', id, data)
-
-    def _ack_flow(self, eio_sid: str, namespace: str, id: Optional[int], data: Any) -> Flow:
+                    data: Any) -> Flow:
+        namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         self.logger.info('received ack from %s [%s]', sid, namespace)
         data = ack_args(data)

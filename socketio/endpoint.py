@@ -130,10 +130,7 @@ class Endpoint:
         return None, args
 
     @flow_method
-    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        return self._trigger_event_flow(event, namespace, args)
-
-    def _trigger_event_flow(self, event: str, namespace: str, args: Tuple[Any, ...]) -> Flow:
+    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Flow:
         handler, args = self._get_event_handler(event, namespace, args)
         if handler is None:
             return self.not_handled

@@ -33,12 +33,17 @@ function openClient(index) {
     let sock;
     if (cfg.proto === 'sio') {
       const { io } = peers('socket.io-client');
-      sock = io(cfg.url, { transports: ['websocket'], forceNew: true, reconnection: false });
+      sock = io(cfg.url, {
+        transports: ['websocket'], forceNew: true, reconnection: false,
+        // no permessage-deflate: inflating every message made this process
+        // the bottleneck of the fan-out workload (see benchmarks/README.md)
+        perMessageDeflate: false,
+      });
       sock.once('connect', () => resolve(sock));
       sock.once('connect_error', (err) => reject(new Error(`client ${index}: ${err.message}`)));
     } else {
       const { Socket } = peers('engine.io-client');
-      sock = new Socket(cfg.url, { transports: ['websocket'] });
+      sock = new Socket(cfg.url, { transports: ['websocket'], perMessageDeflate: false });
       sock.once('open', () => resolve(sock));
       sock.once('error', (err) => reject(new Error(`client ${index}: ${err}`)));
     }
