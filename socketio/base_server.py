@@ -261,7 +261,7 @@ class BaseServer(Endpoint):
     @flow_method
     def _send_packet(self, eio_sid: str, pkt: packet.Packet) -> Flow:
         encoded = pkt.encode()
-        if isinstance(encoded, list):
+        if type(encoded) is list:
             for part in encoded:
                 yield call(self.eio.send, eio_sid, part)
         else:
@@ -454,7 +454,7 @@ class BaseServer(Endpoint):
             return
         if id is not None and result is not server.not_handled:
             yield from call_flow(server._send_packet, eio_sid, server.packet_class(
-                packet.ACK, namespace=namespace, id=id, data=to_args(result)))
+                packet.ACK, to_args(result), namespace, id))
 
     @flow_method
     def _handle_ack(self, eio_sid: str, namespace: Optional[str], id: Optional[int],

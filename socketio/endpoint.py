@@ -103,11 +103,11 @@ class Endpoint:
         catch-all namespace handlers the namespace name; reserved events
         never reach a ``'*'`` event handler.
         """
-        catch_all = event not in self.reserved_events
         handlers = self.handlers.get(namespace)
+        if handlers and event in handlers:
+            return handlers[event], args  # the usual case
+        catch_all = event not in self.reserved_events
         if handlers:
-            if event in handlers:
-                return handlers[event], args
             if catch_all and '*' in handlers:
                 return handlers['*'], (event,) + args
         any_ns = self.handlers.get('*')
