@@ -160,12 +160,47 @@ def measure(quick: bool) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
                 proc = start_server(name, port)
                 try:
                     for mode, clients in WORKLOADS.items():
+                        before = _cpu_times(proc.pid), _children_cpu(), time.monotonic()
                         result = run_load(SERVERS[name][0], mode, port, clients, warmup,
                                           duration)
+                        result.update(_cpu_shares(proc.pid, before))
                         samples[name][mode].append(result)
                 finally:
                     stop(proc)
     return samples
+
+
+def _cpu_times(pid: int) -> Optional[float]:
+    """CPU seconds (user + system, all threads) used so far by process ``pid``
+    (Linux ``/proc``; ``None`` elsewhere)."""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+def _children_cpu() -> float:
+    """CPU seconds used so far by the finished children of this process."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on Windows
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_shares(pid: int, before: Tuple[Optional[float], float, float]) -> Dict[str, Any]:
+    """Share of one CPU used by the server and by the (finished) load client
+    since ``before``: tells which side was the bottleneck."""
+    server, children, start = before
+    elapsed = time.monotonic() - start
+    now = _cpu_times(pid)
+    return {
+        'server_cpu': None if now is None or server is None else (now - server) / elapsed,
+        'client_cpu': (_children_cpu() - children) / elapsed,
+    }
 
 
 def _median(results: List[Dict[str, Any]], key: str) -> Optional[float]:
@@ -196,10 +231,16 @@ def run(quick: bool = False) -> List[Dict[str, Any]]:
             ratios = {key: _median_ratio(samples[name][mode], samples[ceiling][mode], key)
                       for key in figures} if ceiling else {}
             label = f'{mode} ({WORKLOADS[mode]} clients), {name}'
+            for key in ('server_cpu', 'client_cpu'):
+                figures[key] = _median(samples[name][mode], key)
             for key, unit, target in (('per_second', units[mode], THROUGHPUT_TARGET),
                                       ('p50_ms', 'ms p50', None),
-                                      ('p99_ms', 'ms p99', P99_TARGET)):
+                                      ('p99_ms', 'ms p99', P99_TARGET),
+                                      ('server_cpu', 'CPU, server', None),
+                                      ('client_cpu', 'CPU, clients', None)):
                 value, baseline, ratio = figures[key], base.get(key), ratios.get(key)
+                if value is None:
+                    continue
                 if ratio is None or target is None:
                     goal, holds = None, None
                 elif key == 'per_second':
