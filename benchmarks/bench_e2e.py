@@ -148,7 +148,7 @@ def measure(quick: bool) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
     goes first alternates), so that a ratio compares runs made under the
     same machine load.
     """
-    repeats, warmup, duration = (1, 0.5, 2.0) if quick else (5, 1.0, 5.0)
+    repeats, warmup, duration = (1, 0.5, 2.0) if quick else (9, 1.0, 5.0)
     groups = [[name, ceiling] for name, (_, ceiling) in SERVERS.items() if ceiling]
     groups.append([name for name in SERVERS if not any(name in g for g in groups)])
     samples: Dict[str, Dict[str, List[Dict[str, Any]]]] = {
