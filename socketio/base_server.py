@@ -9,10 +9,11 @@ Methods that need to block or await are generator *flows* (see
 """
 from __future__ import annotations
 
+import asyncio
 import builtins
 import inspect
 import logging
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Set
 
 import engineio
 
@@ -51,6 +52,7 @@ class BaseServer(Endpoint):
         self.namespace_handlers: Dict[str, Any] = {}
         self.not_handled = object()
         self._binary_packet: Dict[str, packet.Packet] = {}
+        self._handler_tasks: Set[Any] = set()  # asyncio tasks of running handlers
         self.logger = select_logger(logger, default_logger)
         if client_manager is None:
             client_manager = self._default_manager()
@@ -436,8 +438,13 @@ class BaseServer(Endpoint):
                                 sid or eio_sid, namespace)
             return
         if self.async_handlers:
-            self.start_background_task(self._handle_event_internal, self, sid, eio_sid,
-                                       data, namespace, id)
+            task = self.start_background_task(self._handle_event_internal, self, sid,
+                                              eio_sid, data, namespace, id)
+            if isinstance(task, asyncio.Future):
+                # the event loop keeps only weak references to its tasks: a
+                # handler awaiting something nobody else holds could vanish
+                self._handler_tasks.add(task)
+                task.add_done_callback(self._handler_tasks.discard)
         else:
             yield from call_flow(self._handle_event_internal, self, sid, eio_sid, data,
                                  namespace, id)

@@ -594,6 +594,43 @@ def test_async_handlers_for_real(run):
     assert result == [('yes', 2)] and sid == '1'
 
 
+def test_handler_tasks_are_held_until_they_end(run):
+    """The event loop keeps weak references to tasks only: a handler waiting
+    for something that nothing else references must not be collected."""
+    import gc
+    import weakref
+    s = make_server(async_handlers=True)
+    s.eio.start_background_task = lambda fn, *a: asyncio.ensure_future(fn(*a))
+    s.manager.connect('123', '/')
+    waited = []
+
+    async def wait_forever(sid):
+        future = asyncio.get_running_loop().create_future()
+        waited.append(weakref.ref(future))
+        await future  # referenced by this task only
+
+    s.on('wait', wait_forever)
+
+    async def scenario():
+        await s._handle_eio_message('123', '2["wait"]')
+        for _ in range(100):
+            if waited:
+                break
+            await asyncio.sleep(0)
+        gc.collect()
+        assert waited[0]() is not None  # still there: the server holds the task
+        (task,) = s._handler_tasks
+        assert not task.done()
+        task.cancel()
+        for _ in range(100):
+            if not s._handler_tasks:
+                break
+            await asyncio.sleep(0)
+        assert not s._handler_tasks  # released once done
+
+    run(scenario())
+
+
 def test_invalid_packets(run):
     s = make_server()
     with pytest.raises(ValueError):
