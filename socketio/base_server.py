@@ -9,11 +9,10 @@ Methods that need to block or await are generator *flows* (see
 """
 from __future__ import annotations
 
-import asyncio
 import builtins
 import inspect
 import logging
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Optional
 
 import engineio
 
@@ -52,7 +51,6 @@ class BaseServer(Endpoint):
         self.namespace_handlers: Dict[str, Any] = {}
         self.not_handled = object()
         self._binary_packet: Dict[str, packet.Packet] = {}
-        self._handler_tasks: Set[Any] = set()  # asyncio tasks of running handlers
         self.logger = select_logger(logger, default_logger)
         if client_manager is None:
             client_manager = self._default_manager()
@@ -429,22 +427,14 @@ class BaseServer(Endpoint):
                       data: Any) -> Flow:
         namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
-        # the name; event_name() also rejects a payload that has none
-        name = data[0] if type(data) is list and data and type(data[0]) is str \
-            else event_name(data)
-        self.logger.info('received event "%s" from %s [%s]', name, sid, namespace)
+        self.logger.info('received event "%s" from %s [%s]', event_name(data), sid, namespace)
         if not self.manager.is_connected(sid, namespace):
             self.logger.warning('%s is not connected to namespace %s',
                                 sid or eio_sid, namespace)
             return
         if self.async_handlers:
-            task = self.start_background_task(self._handle_event_internal, self, sid,
-                                              eio_sid, data, namespace, id)
-            if isinstance(task, asyncio.Future):
-                # the event loop keeps only weak references to its tasks: a
-                # handler awaiting something nobody else holds could vanish
-                self._handler_tasks.add(task)
-                task.add_done_callback(self._handler_tasks.discard)
+            self.start_background_task(self._handle_event_internal, self, sid, eio_sid,
+                                       data, namespace, id)
         else:
             yield from call_flow(self._handle_event_internal, self, sid, eio_sid, data,
                                  namespace, id)

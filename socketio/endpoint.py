@@ -1,11 +1,16 @@
 """What servers and clients have in common: handlers, tasks and acks."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Tuple
+import asyncio
+from typing import Any, Callable, Optional, Set, Tuple
 
 from . import exceptions
 from .payload import ack_value
 from .trampoline import Flow, call, flow_method
+
+#: asyncio tasks started by :meth:`Endpoint.start_background_task`, held
+#: until they end
+_running_tasks: Set[Any] = set()
 
 
 class Endpoint:
@@ -62,8 +67,17 @@ class Endpoint:
 
     def start_background_task(self, target: Callable[..., Any], *args: Any,
                               **kwargs: Any) -> Any:
-        """Start a background task (a thread, greenlet or asyncio task)."""
-        return self.eio.start_background_task(target, *args, **kwargs)
+        """Start a background task (a thread, greenlet or asyncio task).
+
+        An asyncio task is referenced until it ends: the event loop keeps
+        only weak references, so a task awaiting something that nothing else
+        holds could otherwise be garbage collected mid-way.
+        """
+        task = self.eio.start_background_task(target, *args, **kwargs)
+        if isinstance(task, asyncio.Future):
+            _running_tasks.add(task)
+            task.add_done_callback(_running_tasks.discard)
+        return task
 
     def sleep(self, seconds: float = 0) -> Any:
         """Sleep in the way the async mode wants (awaitable on asyncio)."""

@@ -410,16 +410,9 @@ def _static_attr(cls: type, name: str) -> Any:
 
 
 def _reconstruct_is_ours(cls: type) -> bool:
-    """Tell whether ``cls`` reconstructs binary data as defined here (not
-    overridden nor patched), so that :func:`_fill_in` may do it."""
-    if cls is Packet:
-        # the usual case: Packet's own dict decides (its only base is object)
-        try:
-            return _PACKET_ATTRS['reconstruct_binary'] is _OWN_RECONSTRUCT and \
-                _PACKET_ATTRS['_reconstruct_binary_internal'] is \
-                _OWN_RECONSTRUCT_INTERNAL
-        except KeyError:
-            return False
+    """Tell whether a subclass of :class:`Packet` reconstructs binary data as
+    defined here (not overridden nor patched), so that :func:`_fill_in` may
+    do it. (``Packet`` itself is checked inline in ``add_attachment``.)"""
     return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT and \
         _static_attr(cls, '_reconstruct_binary_internal') is \
         _OWN_RECONSTRUCT_INTERNAL
@@ -663,7 +656,7 @@ class Packet:
         if count != len(attachments):
             return False
         cls = type(self)
-        if (cls is Packet and
+        if (cls is Packet and  # the usual case: Packet's own dict decides
                 _PACKET_ATTRS['reconstruct_binary'] is _OWN_RECONSTRUCT and
                 _PACKET_ATTRS['_reconstruct_binary_internal'] is
                 _OWN_RECONSTRUCT_INTERNAL) or (

@@ -21,11 +21,26 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, List, Optional
 
 from conftest import JS_DIR, free_port, port_open
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = '') -> Any:
+    """Poll ``predicate`` every 20 ms until it returns something truthy and
+    return that; raise ``AssertionError`` (naming ``what``) after ``timeout``
+    seconds. For conditions that no event signals (state seen from another
+    thread or process)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out waiting for {what or predicate}')
+        time.sleep(0.02)
 
 
 def wait_for_port(port: int, timeout: float = 15.0, proc: Optional[subprocess.Popen] = None) -> None:

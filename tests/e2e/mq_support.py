@@ -21,27 +21,14 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 from conftest import free_port
-from support import ROOT, python_process
+from support import ROOT, python_process, wait_for
 
 import socketio
 
 SERVERS = 'tests/e2e/servers'
-
-
-def wait_until(predicate: Callable[[], Any], timeout: float = 15.0,
-               message: str = 'condition') -> Any:
-    """Poll ``predicate`` until it is truthy; AssertionError after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f'timed out waiting for {message}')
-        time.sleep(0.02)
 
 
 def read_line(proc: subprocess.Popen, timeout: float) -> str:
@@ -177,8 +164,8 @@ class Cluster:
                 tag = 'probe-' + uuid.uuid4().hex[:6]
                 self.peers[sender].ask('emit', {'event': 'msg', 'data': tag})
                 try:
-                    wait_until(lambda t=tag, rs=receivers: all(self.peers[r].tags()[t] for r in rs),
-                               timeout=1, message='probe')
+                    wait_for(lambda t=tag, rs=receivers: all(self.peers[r].tags()[t] for r in rs),
+                             timeout=1, what='probe')
                     break
                 except AssertionError:
                     if time.monotonic() > deadline:
@@ -189,8 +176,8 @@ class Cluster:
         """Emit a marker from the external emitter and wait until all peers have it."""
         tag = 'marker-' + uuid.uuid4().hex[:6]
         self.emitter({'op': 'emit', 'event': 'msg', 'data': tag})
-        wait_until(lambda: all(p.tags()[tag] for p in self.connected_peers()),
-                   message='the marker')
+        wait_for(lambda: all(p.tags()[tag] for p in self.connected_peers()),
+                 what='the marker', timeout=15)
 
     def connected_peers(self) -> List[Peer]:
         return [p for p in self.peers.values() if p.client.connected]
@@ -281,8 +268,8 @@ def check_disconnects(c: Cluster) -> None:
     c1, c2 = c.add_peer('a3'), c.add_peer('b3')
     assert c.peers['b1'].ask('kick', c1.sid) == 'ok'
     c.emitter({'op': 'disconnect', 'sid': c2.sid})
-    wait_until(lambda: not c1.client.connected and not c2.client.connected,
-               message='the remote disconnects')
+    wait_for(lambda: not c1.client.connected and not c2.client.connected,
+             what='the remote disconnects', timeout=15)
     c.barrier()
     assert (c1.disconnects, c2.disconnects) == (1, 1)
     assert all(peer.client.connected for name, peer in c.peers.items()
@@ -292,10 +279,10 @@ def check_disconnects(c: Cluster) -> None:
 def check_garbage(c: Cluster, tag: str = 'g') -> None:
     """Invalid messages on the channel are logged and skipped; the listener goes on."""
     c.emitter({'op': 'garbage'}, {'op': 'emit', 'event': 'msg', 'data': f'{tag}-after'})
-    wait_until(lambda: all(p.tags()[f'{tag}-after'] == 1 for p in c.connected_peers()),
-               message='the emit after the garbage')
-    wait_until(lambda: all('Skipping invalid' in c.log(name) for name in 'AB'),
-               message='the garbage to be logged')
+    wait_for(lambda: all(p.tags()[f'{tag}-after'] == 1 for p in c.connected_peers()),
+             what='the emit after the garbage', timeout=15)
+    wait_for(lambda: all('Skipping invalid' in c.log(name) for name in 'AB'),
+             what='the garbage to be logged', timeout=15)
     for name in 'AB':
         assert 'Traceback' not in c.log(name), c.log(name)
 
@@ -309,8 +296,8 @@ def check_resumes(c: Cluster, tag: str, timeout: float = 30) -> None:
             n += 1
             c.peers[sender].ask('emit', {'event': 'msg', 'data': f'{tag}-{sender}-{n}'})
             try:
-                wait_until(lambda s=sender, k=n, r=receivers: c.peers[r].tags()[f'{tag}-{s}-{k}'],
-                           timeout=1, message='an emit after the fault')
+                wait_for(lambda s=sender, k=n, r=receivers: c.peers[r].tags()[f'{tag}-{s}-{k}'],
+                         timeout=1, what='an emit after the fault')
                 break
             except AssertionError:
                 if time.monotonic() > deadline:

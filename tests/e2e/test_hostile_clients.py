@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from typing import Any, Callable, List
+from typing import Any, List
 
 import engineio
 import pytest
-from support import asgi_server, wsgi_server
+from support import asgi_server, wait_for, wsgi_server
 
 import socketio
 
@@ -25,16 +24,6 @@ pytestmark = pytest.mark.e2e
 
 TICKS = 150
 BUFFER = 64_000  # max_http_buffer_size of the servers under attack
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = '') -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f'timed out waiting for {what or predicate}')
 
 
 def make_server(kind: str):

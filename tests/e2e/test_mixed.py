@@ -5,21 +5,14 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, Callable, Dict, List
+from typing import Any, Dict, List
 
 import pytest
-from support import asgi_server, wsgi_server
+from support import asgi_server, wait_for, wsgi_server
 
 import socketio
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, 'condition not met in time'
-        time.sleep(0.01)
 
 
 def add_handlers(sio: Any, seen: Dict[str, Any]) -> None:
@@ -114,18 +107,18 @@ def test_standard_client_against_async_server() -> None:
             assert answered.wait(5)
             sid = client.get_sid()
             assert client.call('join', 'lobby') == sorted([sid, 'lobby'])
-            wait_until(lambda: got['in_room'] == ['lobby'])
+            wait_for(lambda: got['in_room'] == ['lobby'])
             client.disconnect()
             assert got['disconnect'] == [client.reason.CLIENT_DISCONNECT]
-            wait_until(lambda: sid in seen['disconnects'])
+            wait_for(lambda: sid in seen['disconnects'])
             assert seen['disconnects'][sid] == sio.reason.CLIENT_DISCONNECT
 
             client.connect(url, auth={'token': 'secret'})
             sid = client.get_sid()
             client.emit('kick_me')
-            wait_until(lambda: len(got['disconnect']) == 2)
+            wait_for(lambda: len(got['disconnect']) == 2)
             assert got['disconnect'][1] == client.reason.SERVER_DISCONNECT
-            wait_until(lambda: sid in seen['disconnects'])
+            wait_for(lambda: sid in seen['disconnects'])
             assert seen['disconnects'][sid] == sio.reason.SERVER_DISCONNECT
         finally:
             client.disconnect()
@@ -176,8 +169,8 @@ def test_async_client_against_standard_server() -> None:
             return out
 
         out = asyncio.run(main())
-        wait_until(lambda: out['sid'] in seen['disconnects']
-                   and out['kicked_sid'] in seen['disconnects'])
+        wait_for(lambda: out['sid'] in seen['disconnects']
+                 and out['kicked_sid'] in seen['disconnects'])
     assert out['echo'] == (1, 'ü', None, b'\x00\xff', {'n': [b'x']})
     assert out['chat'] == ('chat', 'x')
     assert out['ask'] == {'answer': 42}

@@ -10,8 +10,9 @@ import subprocess
 
 import pytest
 from conftest import require_service
+from support import wait_for
 
-from e2e.mq_support import check_resumes, cluster, run_all, wait_until
+from e2e.mq_support import check_resumes, cluster, run_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -50,9 +51,9 @@ def test_cluster_and_connection_closed_by_broker(kind, tmp_path):
     with cluster(kind, AMQP, tmp_path) as c:
         run_all(c)
         pid = c.procs['A'].pid
-        ports = wait_until(lambda: amqp_ports(pid), message='the AMQP connections of A')
+        ports = wait_for(lambda: amqp_ports(pid), what='the AMQP connections of A', timeout=15)
         close_connections(ports)
-        wait_until(lambda: 'Cannot receive from rabbitmq' in c.log('A'),
-                   message='the listener to notice')
+        wait_for(lambda: 'Cannot receive from rabbitmq' in c.log('A'),
+                 what='the listener to notice', timeout=15)
         check_resumes(c, 'after-close')
         assert not set(ports) & set(amqp_ports(pid))  # new connections were made

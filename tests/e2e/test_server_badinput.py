@@ -9,26 +9,16 @@ on the ``socketio.server`` logger. Server set-up as in ``test_server_js.py``
 import logging
 import queue
 import threading
-import time
 
 import engineio
 import pytest
-from support import wsgi_server
+from support import wait_for, wsgi_server
 
 import socketio
 
 pytestmark = pytest.mark.e2e
 
 LOGGER = 'socketio.server'
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture(scope='module')

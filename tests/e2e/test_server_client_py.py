@@ -5,10 +5,9 @@ Same server set-up as ``test_server_js.py`` (Werkzeug threaded server via
 Python client on the other side.
 """
 import threading
-import time
 
 import pytest
-from support import wsgi_server
+from support import wait_for, wsgi_server
 
 import socketio
 from socketio.exceptions import ConnectionError, ConnectionRefusedError, TimeoutError
@@ -16,15 +15,6 @@ from socketio.exceptions import ConnectionError, ConnectionRefusedError, Timeout
 pytestmark = pytest.mark.e2e
 
 TRANSPORTS = [['polling'], ['websocket'], None]
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 class State:

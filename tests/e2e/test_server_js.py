@@ -15,10 +15,9 @@ summary. The tests below assert on that summary and on what the server saw.
 import builtins
 import hashlib
 import threading
-import time
 
 import pytest
-from support import run_node, wsgi_server
+from support import run_node, wait_for, wsgi_server
 
 import socketio
 from socketio.exceptions import ConnectionRefusedError, TimeoutError
@@ -213,15 +212,6 @@ def make_ordered_server() -> socketio.Server:
         return seen.pop(sid, [])
 
     return sio
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 @pytest.fixture(scope='module')

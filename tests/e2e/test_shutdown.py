@@ -13,11 +13,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from typing import Any, Callable, List
+from typing import List
 
 import pytest
 from conftest import free_port
-from support import asgi_server, wsgi_server
+from support import asgi_server, wait_for, wsgi_server
 
 import socketio
 
@@ -26,16 +26,6 @@ pytestmark = pytest.mark.e2e
 CLIENTS = 3
 SERVER_DISCONNECT = socketio.Server.reason.SERVER_DISCONNECT
 TRANSPORT_ERROR = socketio.Client.reason.TRANSPORT_ERROR
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = '') -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f'timed out waiting for {what or predicate}')
 
 
 def library_threads() -> List[threading.Thread]:

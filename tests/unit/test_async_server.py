@@ -16,7 +16,7 @@ from unittest.mock import AsyncMock, MagicMock
 import pytest
 
 import socketio
-from socketio import exceptions, namespace, packet
+from socketio import endpoint, exceptions, namespace, packet
 
 SIDS = [str(i) for i in range(1, 20)]
 
@@ -619,14 +619,13 @@ def test_handler_tasks_are_held_until_they_end(run):
             await asyncio.sleep(0)
         gc.collect()
         assert waited[0]() is not None  # still there: the server holds the task
-        (task,) = s._handler_tasks
-        assert not task.done()
+        (task,) = [t for t in endpoint._running_tasks if not t.done()]
         task.cancel()
         for _ in range(100):
-            if not s._handler_tasks:
+            if task not in endpoint._running_tasks:
                 break
             await asyncio.sleep(0)
-        assert not s._handler_tasks  # released once done
+        assert task not in endpoint._running_tasks  # released once done
 
     run(scenario())
 
