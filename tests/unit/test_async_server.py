@@ -603,28 +603,24 @@ def test_handler_tasks_are_held_until_they_end(run):
     s.eio.start_background_task = lambda fn, *a: asyncio.ensure_future(fn(*a))
     s.manager.connect('123', '/')
     waited = []
+    started = asyncio.Event()
 
     async def wait_forever(sid):
         future = asyncio.get_running_loop().create_future()
         waited.append(weakref.ref(future))
+        started.set()
         await future  # referenced by this task only
 
     s.on('wait', wait_forever)
 
     async def scenario():
         await s._handle_eio_message('123', '2["wait"]')
-        for _ in range(100):
-            if waited:
-                break
-            await asyncio.sleep(0)
+        await asyncio.wait_for(started.wait(), 5)
         gc.collect()
-        assert waited[0]() is not None  # still there: the server holds the task
+        assert waited[0]() is not None  # still there: the task is held
         (task,) = [t for t in endpoint._running_tasks if not t.done()]
         task.cancel()
-        for _ in range(100):
-            if task not in endpoint._running_tasks:
-                break
-            await asyncio.sleep(0)
+        await asyncio.wait([task], timeout=5)
         assert task not in endpoint._running_tasks  # released once done
 
     run(scenario())
