@@ -299,6 +299,10 @@ class BaseServer(Endpoint):
             self._invalid_packet(eio_sid, exc)
         return None
 
+    def _start_handler(self, target: Any, *args: Any) -> None:
+        """Run an event handler in the background (``async_handlers``)."""
+        self.start_background_task(target, *args)
+
     def _invalid_packet(self, eio_sid: str, exc: ValueError) -> None:
         """Drop what was pending for a client that sent a bad packet, log it."""
         self._binary_packet.pop(eio_sid, None)
@@ -433,8 +437,8 @@ class BaseServer(Endpoint):
                                 sid or eio_sid, namespace)
             return
         if self.async_handlers:
-            self.start_background_task(self._handle_event_internal, self, sid, eio_sid,
-                                       data, namespace, id)
+            self._start_handler(self._handle_event_internal, self, sid, eio_sid, data,
+                                namespace, id)
         else:
             yield from call_flow(self._handle_event_internal, self, sid, eio_sid, data,
                                  namespace, id)

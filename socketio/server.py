@@ -6,8 +6,9 @@ from typing import Any
 
 import engineio
 
-from . import base_manager, exceptions, namespace, packet  # noqa: F401
+from . import base_manager, exceptions, handler_threads, namespace, packet  # noqa: F401
 from .base_server import BaseServer, default_logger
+from .endpoint import Endpoint
 from .manager import Manager
 from .trampoline import call_each, run, wait_event
 
@@ -34,6 +35,17 @@ class Server(BaseServer):
     _run = staticmethod(run)
     _call_each = staticmethod(call_each)
     _wait_event = staticmethod(wait_event)
+
+    def _start_handler(self, target: Any, *args: Any) -> None:
+        # In threading mode a handler runs on a reused thread (see
+        # handler_threads); a start_background_task replaced on the class or
+        # the instance is still honoured.
+        if (self.eio.async_mode != 'threading'
+                or type(self).start_background_task is not Endpoint.start_background_task
+                or 'start_background_task' in self.__dict__):
+            self.start_background_task(target, *args)
+            return
+        handler_threads.shared.submit(target, *args)
 
     def _engineio_server_class(self) -> Any:
         return engineio.Server

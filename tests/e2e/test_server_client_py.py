@@ -80,6 +80,20 @@ def server():
         sio.emit('sentinel', msg)
 
     @sio.event
+    def whoami(sid):
+        return threading.current_thread().name, threading.get_ident()
+
+    barrier = threading.Barrier(3, timeout=5)
+
+    @sio.event
+    def gather(sid):
+        try:
+            barrier.wait()
+            return 'together'
+        except threading.BrokenBarrierError:
+            return 'alone'
+
+    @sio.event
     def kick_me(sid):
         sio.disconnect(sid)
 
@@ -273,6 +287,34 @@ def test_disconnect_from_server(server, make_client, transports):
     assert wait_for(lambda: state.reasons.get(sid) == 'server disconnect')
     # the transport and the other namespace stay up
     assert client.call('echo', 'still here', namespace='/chat')['data'] == 'still here'
+
+
+def test_handlers_run_on_reused_threads(server, make_client):
+    url, sio, state = server
+    client, connect = make_client(url, transports=['websocket'])
+    connect()
+    seen = [tuple(client.call('whoami', timeout=5)) for _ in range(20)]
+    assert {name for name, _ in seen} == {'socketio-handler'}
+    # one after the other, the twenty handlers found an idle thread nearly
+    # every time instead of starting a thread each
+    assert len({ident for _, ident in seen}) <= 5
+
+
+def test_handlers_still_run_concurrently(server, make_client):
+    url, sio, state = server
+    results = []
+    callers = []
+    for _ in range(3):
+        client, connect = make_client(url, transports=['websocket'])
+        connect()
+        callers.append(threading.Thread(
+            target=lambda c=client: results.append(c.call('gather', timeout=10))))
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(15)
+    # the three handlers met at a barrier: none waited for another to end
+    assert results == ['together'] * 3
 
 
 def test_disconnect_from_client_polling(server, make_client):

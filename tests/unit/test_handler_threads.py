@@ -1,0 +1,191 @@
+"""The reused handler threads of the standard server in threading mode."""
+import contextvars
+import logging
+import os
+import threading
+from unittest import mock
+
+import pytest
+from support import wait_for
+
+import socketio
+from socketio import handler_threads, packet
+from socketio.handler_threads import HandlerThreads
+
+var = contextvars.ContextVar('var', default='unset')
+
+
+def run_and_wait(pool, fn, *args):
+    done = threading.Event()
+    out = {}
+
+    def job():
+        try:
+            out['value'] = fn(*args)
+        finally:
+            done.set()
+
+    pool.submit(job)
+    assert done.wait(5), 'job did not run'
+    return out.get('value')
+
+
+def test_jobs_run_with_their_arguments_on_daemon_threads():
+    pool = HandlerThreads()
+    got = run_and_wait(pool, lambda a, b: (a, b, threading.current_thread().daemon,
+                                           threading.current_thread().name), 1, 'two')
+    assert got == (1, 'two', True, 'socketio-handler')
+
+
+def test_an_idle_thread_is_reused():
+    pool = HandlerThreads()
+    idents = set()
+    for _ in range(20):
+        idents.add(run_and_wait(pool, threading.get_ident))
+        # the job has ended; wait until its thread is back among the idle ones
+        wait_for(lambda: pool._idle == 1, 5, 'the thread to be idle again')
+    assert len(idents) == 1
+    assert pool.threads == 1
+
+
+def test_busy_threads_do_not_delay_new_jobs():
+    pool = HandlerThreads()
+    parties = 6
+    barrier = threading.Barrier(parties, timeout=5)
+    results = []
+    done = threading.Semaphore(0)
+
+    def job():
+        try:
+            results.append(barrier.wait())
+        except threading.BrokenBarrierError:
+            results.append('broken')
+        done.release()
+
+    for _ in range(parties):
+        pool.submit(job)
+    for _ in range(parties):
+        assert done.acquire(timeout=10)
+    assert 'broken' not in results  # all six ran at the same time
+    assert pool.threads == parties
+
+
+def test_idle_threads_end_after_the_timeout():
+    pool = HandlerThreads(idle_timeout=0.05)
+    release = threading.Event()
+    for _ in range(3):
+        pool.submit(release.wait, 5)
+    assert pool.threads == 3
+    release.set()
+    wait_for(lambda: pool.threads == 0, 5, 'idle threads to end')
+    assert pool._idle == 0
+    assert run_and_wait(pool, lambda: 'again') == 'again'
+
+
+def test_an_error_is_logged_and_the_thread_goes_on(caplog):
+    pool = HandlerThreads()
+
+    def boom():
+        raise RuntimeError('kaput')
+
+    with caplog.at_level(logging.ERROR, logger='socketio.server'):
+        pool.submit(boom)
+        wait_for(lambda: pool._idle == 1, 5, 'the thread to survive the error')
+    assert 'Unhandled error in an event handler thread' in caplog.text
+    assert 'kaput' in caplog.text
+    assert run_and_wait(pool, lambda: 'still here') == 'still here'
+    assert pool.threads == 1
+
+
+def test_each_job_starts_with_a_fresh_context():
+    pool = HandlerThreads()
+    assert run_and_wait(pool, lambda: (var.get(), var.set('first'))[0]) == 'unset'
+    wait_for(lambda: pool._idle == 1, 5, 'the thread to be idle again')
+    assert run_and_wait(pool, var.get) == 'unset'
+    assert pool.threads == 1
+
+
+@pytest.mark.skipif(not hasattr(os, 'fork'), reason='needs fork()')
+def test_a_forked_child_starts_its_own_threads():
+    pool = HandlerThreads()
+    run_and_wait(pool, lambda: None)
+    wait_for(lambda: pool._idle == 1, 5, 'the thread to be idle')
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 1
+        try:
+            # the parent's idle thread does not exist here
+            if pool._idle == 0 and pool.threads == 0:
+                code = 0 if run_and_wait(pool, lambda: 'child') == 'child' else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def make_server(**kwargs):
+    sio = socketio.Server(async_mode='threading', **kwargs)
+    sio.eio.send = mock.MagicMock()
+    sio._handle_eio_connect('e1', {})
+    sio._handle_eio_message('e1', '0')
+    return sio
+
+
+def test_threading_server_runs_handlers_on_the_shared_threads():
+    sio = make_server()
+    seen = []
+    called = threading.Event()
+
+    @sio.on('ping_me')
+    def ping_me(sid, data):
+        seen.append((threading.current_thread().name, data))
+        called.set()
+        return data
+
+    with mock.patch.object(handler_threads.shared, 'submit',
+                           wraps=handler_threads.shared.submit) as submit:
+        sio._handle_eio_message('e1', '2["ping_me","x"]')
+        assert called.wait(5)
+    assert seen == [('socketio-handler', 'x')]
+    submit.assert_called_once()
+    assert submit.call_args.args[0] == sio._handle_event_internal
+
+
+def test_a_replaced_start_background_task_is_honoured():
+    sio = make_server()
+    sio.on('ev', lambda sid: None)
+    sio.start_background_task = mock.MagicMock()
+    with mock.patch.object(handler_threads.shared, 'submit') as submit:
+        sio._handle_eio_message('e1', '2["ev"]')
+    submit.assert_not_called()
+    sid = sio.manager.sid_from_eio_sid('e1', '/')
+    sio.start_background_task.assert_called_once_with(
+        sio._handle_event_internal, sio, sid, 'e1', ['ev'], '/', None)
+
+
+def test_a_subclass_start_background_task_is_honoured():
+    started = []
+
+    class MyServer(socketio.Server):
+        def start_background_task(self, target, *args, **kwargs):
+            started.append(target)
+            return target(*args, **kwargs)
+
+    sio = MyServer(async_mode='threading')
+    sio.eio.send = mock.MagicMock()
+    sio._handle_eio_connect('e1', {})
+    sio._handle_eio_message('e1', '0')
+    sio.on('ev', lambda sid: 'answer')
+    sio._handle_eio_message('e1', '21["ev"]')
+    assert started == [sio._handle_event_internal]
+    sent = sio.eio.send.call_args.args[1]
+    assert sent == packet.Packet(packet.ACK, ['answer'], id=1).encode()
+
+
+def test_without_async_handlers_the_handler_runs_inline():
+    sio = make_server(async_handlers=False)
+    sio.on('ev', lambda sid: threading.get_ident())
+    with mock.patch.object(handler_threads.shared, 'submit') as submit:
+        sio._handle_eio_message('e1', '21["ev"]')
+    submit.assert_not_called()
+    assert sio.eio.send.call_args.args[1] == f'31[{threading.get_ident()}]'
