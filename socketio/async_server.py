@@ -1,11 +1,12 @@
 """The asyncio Socket.IO server (ASGI, aiohttp, Sanic, Tornado)."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Optional
 
 import engineio
 
-from . import async_manager, exceptions, packet, server  # noqa: F401
+from . import async_manager, endpoint, exceptions, packet, server  # noqa: F401
 from .base_server import BaseServer
 from .trampoline import call_each_async, run_async, wait_event_async
 
@@ -23,6 +24,7 @@ class AsyncServer(BaseServer):
     _run = staticmethod(run_async)
     _call_each = staticmethod(call_each_async)
     _wait_event = staticmethod(wait_event_async)
+    _eio_start_background_task = staticmethod(engineio.AsyncServer.start_background_task)
 
     def __init__(self, client_manager: Any = None, logger: Any = False, json: Any = None,
                  async_handlers: bool = True, namespaces: Any = None, **kwargs: Any) -> None:
@@ -36,6 +38,14 @@ class AsyncServer(BaseServer):
 
     def _engineio_server_class(self) -> Any:
         return engineio.AsyncServer
+
+    def _start_handler(self, target: Any, *args: Any) -> None:
+        # What Engine.IO's start_background_task does, without the checks of
+        # asyncio.ensure_future, and with the task held until it ends.
+        if self._own_background_tasks():
+            endpoint.hold_task(asyncio.get_running_loop().create_task(target(*args)))
+        else:
+            self.start_background_task(target, *args)
 
     def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:
         """Attach the server to an aiohttp or Sanic application."""

@@ -299,9 +299,23 @@ class BaseServer(Endpoint):
             self._invalid_packet(eio_sid, exc)
         return None
 
+    #: Engine.IO's own ``start_background_task`` (set by the shells)
+    _eio_start_background_task: Any = None
+
     def _start_handler(self, target: Any, *args: Any) -> None:
         """Run an event handler in the background (``async_handlers``)."""
         self.start_background_task(target, *args)
+
+    def _own_background_tasks(self) -> bool:
+        """True when neither this server's nor Engine.IO's
+        ``start_background_task`` was replaced (on a subclass or an instance),
+        so that a shell may start handler tasks its own faster way."""
+        eio = self.eio
+        return (type(self).start_background_task is Endpoint.start_background_task
+                and 'start_background_task' not in self.__dict__
+                and getattr(type(eio), 'start_background_task', None)
+                is self._eio_start_background_task
+                and 'start_background_task' not in getattr(eio, '__dict__', ()))
 
     def _invalid_packet(self, eio_sid: str, exc: ValueError) -> None:
         """Drop what was pending for a client that sent a bad packet, log it."""

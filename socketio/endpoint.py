@@ -13,6 +13,31 @@ from .trampoline import Flow, call, flow_method
 _running_tasks: Set[Any] = set()
 
 
+#: hold_task() drops finished tasks when the set reaches this size
+_prune_at = _PRUNE_FLOOR = 256
+
+
+def hold_task(task: Any) -> Any:
+    """Keep a reference to ``task`` until it is done, for the hot path.
+
+    Finished tasks are dropped in batches, whenever the set has doubled since
+    the last sweep: far cheaper than a done callback per task (which costs a
+    turn of the event loop), at the price of keeping a few hundred finished
+    tasks a little longer.
+    """
+    _running_tasks.add(task)
+    if len(_running_tasks) >= _prune_at:
+        drop_finished_tasks()
+    return task
+
+
+def drop_finished_tasks() -> None:
+    """Forget the held tasks that are done."""
+    global _prune_at
+    _running_tasks.difference_update([t for t in _running_tasks if t.done()])
+    _prune_at = max(_PRUNE_FLOOR, 2 * len(_running_tasks))
+
+
 class Endpoint:
     """Base of every server and client class.
 
@@ -26,6 +51,12 @@ class Endpoint:
     not_handled: object
     reserved_events: Tuple[str, ...] = ()
     _star_namespace_fallback_only = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if '_run' in cls.__dict__:  # a sync or asyncio shell
+            from .flow_compiler import install_native_flows
+            install_native_flows(cls)
 
     def on(self, event: str, handler: Optional[Callable[..., Any]] = None,
            namespace: Optional[str] = None) -> Any:

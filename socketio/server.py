@@ -8,7 +8,6 @@ import engineio
 
 from . import base_manager, exceptions, handler_threads, namespace, packet  # noqa: F401
 from .base_server import BaseServer, default_logger
-from .endpoint import Endpoint
 from .manager import Manager
 from .trampoline import call_each, run, wait_event
 
@@ -35,17 +34,15 @@ class Server(BaseServer):
     _run = staticmethod(run)
     _call_each = staticmethod(call_each)
     _wait_event = staticmethod(wait_event)
+    _eio_start_background_task = staticmethod(engineio.Server.start_background_task)
 
     def _start_handler(self, target: Any, *args: Any) -> None:
         # In threading mode a handler runs on a reused thread (see
-        # handler_threads); a start_background_task replaced on the class or
-        # the instance is still honoured.
-        if (self.eio.async_mode != 'threading'
-                or type(self).start_background_task is not Endpoint.start_background_task
-                or 'start_background_task' in self.__dict__):
+        # handler_threads), unless start_background_task was replaced.
+        if self.eio.async_mode == 'threading' and self._own_background_tasks():
+            handler_threads.shared.submit(target, *args)
+        else:
             self.start_background_task(target, *args)
-            return
-        handler_threads.shared.submit(target, *args)
 
     def _engineio_server_class(self) -> Any:
         return engineio.Server

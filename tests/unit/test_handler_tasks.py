@@ -1,7 +1,9 @@
-"""The reused handler threads of the standard server in threading mode."""
+"""How event handlers are started: reused threads (standard server in
+threading mode) and held asyncio tasks (AsyncServer)."""
 import contextvars
 import logging
 import os
+import signal
 import threading
 from unittest import mock
 
@@ -112,6 +114,7 @@ def test_a_forked_child_starts_its_own_threads():
     wait_for(lambda: pool._idle == 1, 5, 'the thread to be idle')
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child
+        signal.alarm(10)  # bounded even if something deadlocks after fork()
         code = 1
         try:
             # the parent's idle thread does not exist here
@@ -120,7 +123,7 @@ def test_a_forked_child_starts_its_own_threads():
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
 
 
 def make_server(**kwargs):
@@ -189,3 +192,71 @@ def test_without_async_handlers_the_handler_runs_inline():
         sio._handle_eio_message('e1', '21["ev"]')
     submit.assert_not_called()
     assert sio.eio.send.call_args.args[1] == f'31[{threading.get_ident()}]'
+
+
+def test_asyncio_handler_tasks_are_started_directly_and_held():
+    """AsyncServer with a real Engine.IO server starts each handler task
+    itself (not through start_background_task) and holds it until it ends,
+    even when the handler waits for something nothing else references."""
+    import asyncio
+    import gc
+    import weakref
+
+    from socketio import endpoint
+
+    async def scenario():
+        sio = socketio.AsyncServer(async_mode='asgi')
+        sio.eio.send = mock.AsyncMock()
+        await sio._handle_eio_connect('e1', {})
+        await sio._handle_eio_message('e1', '0')
+        waited = []
+        started = asyncio.Event()
+
+        async def wait_forever(sid):
+            future = asyncio.get_running_loop().create_future()
+            waited.append(weakref.ref(future))
+            started.set()
+            await future
+
+        sio.on('wait', wait_forever)
+        before = set(endpoint._running_tasks)
+        with mock.patch.object(sio.eio, 'start_background_task') as eio_start:
+            # replacing Engine.IO's method turns the direct start off ...
+            await sio._handle_eio_message('e1', '2["wait"]')
+        assert eio_start.call_args.args[0] == sio._handle_event_internal
+        # ... with the genuine one, the task is started directly
+        await sio._handle_eio_message('e1', '2["wait"]')
+        await asyncio.wait_for(started.wait(), 5)
+        gc.collect()
+        assert waited[0]() is not None
+        (task,) = set(endpoint._running_tasks) - before
+        task.cancel()
+        await asyncio.wait([task], timeout=5)
+        endpoint.drop_finished_tasks()  # finished tasks are dropped in batches
+        assert task not in endpoint._running_tasks
+
+    asyncio.run(scenario())
+
+
+def test_held_tasks_are_dropped_in_batches_once_done():
+    from socketio import endpoint
+
+    class Finished:
+        def done(self):
+            return True
+
+    class Running:
+        def done(self):
+            return False
+
+    endpoint.drop_finished_tasks()
+    start = len(endpoint._running_tasks)
+    running = [endpoint.hold_task(Running()) for _ in range(300)]
+    for _ in range(5000):
+        endpoint.hold_task(Finished())
+    # the running ones are all still there; the finished ones never pile up
+    assert all(task in endpoint._running_tasks for task in running)
+    assert len(endpoint._running_tasks) <= 2 * (start + 300) + 1
+    endpoint.drop_finished_tasks()
+    assert len(endpoint._running_tasks) == start + 300
+    endpoint._running_tasks.difference_update(running)
