@@ -14,7 +14,7 @@ import asyncio
 import functools
 import inspect
 from types import CoroutineType, MethodType
-from typing import Any, Callable, Dict, Generator, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Generator, Sequence, Tuple
 
 Step = Tuple[Callable[..., Any], tuple, dict]
 Flow = Generator[Step, Any, Any]
@@ -83,41 +83,22 @@ def run(flow: Flow) -> Any:
 _PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple))
 
 
-async def run_async(flow: Flow, holder: Optional[Set[Any]] = None) -> Any:
-    """Run ``flow`` to completion, awaiting every awaitable step result.
-
-    With a ``holder`` set, the running task is kept in it until the flow
-    ends (the event loop itself keeps only weak references to tasks).
-    """
-    if holder is not None:
-        task = asyncio.current_task()
-        holder.add(task)
-    try:
-        resume, result = flow.send, None
-        while True:
-            try:
-                fn, args, kwargs = resume(result)
-            except StopIteration as stop:
-                return stop.value
-            try:
-                result = fn(*args, **kwargs)
-                if type(result) is CoroutineType or (
-                        type(result) not in _PLAIN and inspect.isawaitable(result)):
-                    result = await result
-                resume = flow.send
-            except Exception as exc:
-                resume, result = flow.throw, exc
-    finally:
-        if holder is not None:
-            holder.discard(task)
-
-
-def flow_of(method: Any) -> Optional[Callable[..., Flow]]:
-    """The function making the flow of a bound :func:`flow_method` that was
-    not replaced on the instance nor overridden, else None."""
-    if type(method) is MethodType:
-        return _FLOW_METHODS.get(method.__func__)
-    return None
+async def run_async(flow: Flow) -> Any:
+    """Run ``flow`` to completion, awaiting every awaitable step result."""
+    resume, result = flow.send, None
+    while True:
+        try:
+            fn, args, kwargs = resume(result)
+        except StopIteration as stop:
+            return stop.value
+        try:
+            result = fn(*args, **kwargs)
+            if type(result) is CoroutineType or (
+                    type(result) not in _PLAIN and inspect.isawaitable(result)):
+                result = await result
+            resume = flow.send
+        except Exception as exc:
+            resume, result = flow.throw, exc
 
 
 def call_each(fn: Callable[..., Any], targets: Sequence[Any], items: Sequence[Any]) -> None:

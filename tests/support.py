@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -148,3 +149,22 @@ def run_node(script: str, *args: str, timeout: float = 30.0,
         raise AssertionError(f'node {script} failed ({result.returncode}):\n'
                              f'{result.stdout}\n{result.stderr}')
     return json.loads(lines[-1])
+
+
+class UnreferencedWait:
+    """An event handler awaiting a future that nothing else references, as a
+    task that the event loop alone (weak references) would let be collected.
+    ``alive()`` tells whether the future, hence the task, still exists."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self._future: Any = None
+
+    async def __call__(self, sid: str) -> None:
+        future = asyncio.get_running_loop().create_future()
+        self._future = weakref.ref(future)
+        self.started.set()
+        await future
+
+    def alive(self) -> bool:
+        return self._future is not None and self._future() is not None

@@ -14,6 +14,7 @@ from unittest import mock
 from unittest.mock import AsyncMock, MagicMock
 
 import pytest
+from support import UnreferencedWait
 
 import socketio
 from socketio import endpoint, exceptions, namespace, packet
@@ -598,26 +599,17 @@ def test_handler_tasks_are_held_until_they_end(run):
     """The event loop keeps weak references to tasks only: a handler waiting
     for something that nothing else references must not be collected."""
     import gc
-    import weakref
     s = make_server(async_handlers=True)
     s.eio.start_background_task = lambda fn, *a: asyncio.ensure_future(fn(*a))
     s.manager.connect('123', '/')
-    waited = []
-    started = asyncio.Event()
-
-    async def wait_forever(sid):
-        future = asyncio.get_running_loop().create_future()
-        waited.append(weakref.ref(future))
-        started.set()
-        await future  # referenced by this task only
-
+    wait_forever = UnreferencedWait()
     s.on('wait', wait_forever)
 
     async def scenario():
         await s._handle_eio_message('123', '2["wait"]')
-        await asyncio.wait_for(started.wait(), 5)
+        await asyncio.wait_for(wait_forever.started.wait(), 5)
         gc.collect()
-        assert waited[0]() is not None  # still there: the task is held
+        assert wait_forever.alive()  # still there: the task is held
         (task,) = [t for t in endpoint._running_tasks if not t.done()]
         task.cancel()
         await asyncio.wait([task], timeout=5)

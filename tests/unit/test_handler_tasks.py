@@ -8,7 +8,7 @@ import threading
 from unittest import mock
 
 import pytest
-from support import wait_for
+from support import UnreferencedWait, wait_for
 
 import socketio
 from socketio import handler_threads, packet
@@ -200,7 +200,6 @@ def test_asyncio_handler_tasks_are_started_directly_and_held():
     even when the handler waits for something nothing else references."""
     import asyncio
     import gc
-    import weakref
 
     from socketio import endpoint
 
@@ -209,15 +208,7 @@ def test_asyncio_handler_tasks_are_started_directly_and_held():
         sio.eio.send = mock.AsyncMock()
         await sio._handle_eio_connect('e1', {})
         await sio._handle_eio_message('e1', '0')
-        waited = []
-        started = asyncio.Event()
-
-        async def wait_forever(sid):
-            future = asyncio.get_running_loop().create_future()
-            waited.append(weakref.ref(future))
-            started.set()
-            await future
-
+        wait_forever = UnreferencedWait()
         sio.on('wait', wait_forever)
         before = set(endpoint._running_tasks)
         with mock.patch.object(sio.eio, 'start_background_task') as eio_start:
@@ -226,9 +217,9 @@ def test_asyncio_handler_tasks_are_started_directly_and_held():
         assert eio_start.call_args.args[0] == sio._handle_event_internal
         # ... with the genuine one, the task is started directly
         await sio._handle_eio_message('e1', '2["wait"]')
-        await asyncio.wait_for(started.wait(), 5)
+        await asyncio.wait_for(wait_forever.started.wait(), 5)
         gc.collect()
-        assert waited[0]() is not None
+        assert wait_forever.alive()
         (task,) = set(endpoint._running_tasks) - before
         task.cancel()
         await asyncio.wait([task], timeout=5)
