@@ -117,11 +117,14 @@ def compile_flow(make_flow: Callable[..., Any], is_async: bool) -> Optional[Func
         filename = inspect.getsourcefile(func) or func.__code__.co_filename
     except (OSError, TypeError):
         return None
-    tree = ast.parse(textwrap.dedent(''.join(lines)))
-    ast.increment_lineno(tree, first - 1)
-    (fdef,) = tree.body
-    if not isinstance(fdef, ast.FunctionDef):
+    try:
+        tree = ast.parse(textwrap.dedent(''.join(lines)))
+    except SyntaxError:
         return None
+    ast.increment_lineno(tree, first - 1)
+    if len(tree.body) != 1 or not isinstance(tree.body[0], ast.FunctionDef):
+        return None
+    fdef = tree.body[0]
     rewriter = _Rewriter(is_async)
     try:
         body = [rewriter.visit(stmt) for stmt in fdef.body]
