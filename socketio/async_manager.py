@@ -15,6 +15,8 @@ class AsyncManager(BaseManager):
     :meth:`close_room`, :meth:`can_disconnect` and :meth:`trigger_callback`.
     """
 
+    _run = staticmethod(run_async)
+
     async def can_disconnect(self, sid: str, namespace: str) -> Any:
         """Tell whether this process can disconnect ``sid`` itself."""
         return self.is_connected(sid, namespace)
@@ -23,8 +25,8 @@ class AsyncManager(BaseManager):
                    skip_sid: Any = None, callback: Optional[Callable[..., Any]] = None,
                    to: Any = None, **kwargs: Any) -> None:
         """Send an event to the clients of a room (everyone when ``room`` is None)."""
-        await run_async(self._emit_flow(event, data, namespace,
-                                        room if to is None else to, skip_sid, callback))
+        await self._emit_flow(event, data, namespace, room if to is None else to,
+                              skip_sid, callback)
 
     async def close_room(self, room: Any, namespace: str) -> None:
         """Remove every client from a room."""

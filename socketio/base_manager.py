@@ -19,8 +19,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from engineio import packet as eio_packet
 
 from . import packet
+from .flow_compiler import NativeFlowShells, install_native_flows
 from .payload import is_room_list, register_callback, to_args
-from .trampoline import Flow, call, run
+from .trampoline import Flow, call, flow_method, run
 
 default_logger = logging.getLogger('socketio')
 
@@ -98,8 +99,10 @@ class ClientMap(dict):
         return ClientMap(self)
 
 
-class BaseManager:
+class BaseManager(NativeFlowShells):
     """In-memory registry of clients, rooms and pending acknowledgements."""
+
+    _run = staticmethod(run)
 
     def __init__(self) -> None:
         self.logger: Optional[logging.Logger] = None
@@ -273,9 +276,10 @@ class BaseManager:
         ``skip_sid`` is one sid or a list of sids left out. With a
         ``callback`` each recipient gets its own acknowledgement id.
         """
-        return run(self._emit_flow(event, data, namespace, room if to is None else to,
-                                   skip_sid, callback))
+        return self._emit_flow(event, data, namespace, room if to is None else to,
+                               skip_sid, callback)
 
+    @flow_method
     def _emit_flow(self, event: str, data: Any, namespace: str, room: Any,
                    skip_sid: Any, callback: Any) -> Flow:
         if namespace not in self.rooms:
@@ -350,3 +354,6 @@ class BaseManager:
                                        sid, id)
             return
         yield call(callback, *(data or ()))
+
+
+install_native_flows(BaseManager)  # the base class is a working sync manager

@@ -5,6 +5,7 @@ import asyncio
 from typing import Any, Callable, Optional, Set, Tuple
 
 from . import exceptions
+from .flow_compiler import NativeFlowShells
 from .payload import ack_value
 from .trampoline import Flow, call, flow_method
 
@@ -38,7 +39,7 @@ def drop_finished_tasks() -> None:
     _prune_at = max(_PRUNE_FLOOR, 2 * len(_running_tasks))
 
 
-class Endpoint:
+class Endpoint(NativeFlowShells):
     """Base of every server and client class.
 
     Subclasses provide ``eio`` (the Engine.IO object), ``handlers`` and the
@@ -51,12 +52,6 @@ class Endpoint:
     not_handled: object
     reserved_events: Tuple[str, ...] = ()
     _star_namespace_fallback_only = False
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if '_run' in cls.__dict__:  # a sync or asyncio shell
-            from .flow_compiler import install_native_flows
-            install_native_flows(cls)
 
     def on(self, event: str, handler: Optional[Callable[..., Any]] = None,
            namespace: Optional[str] = None) -> Any:

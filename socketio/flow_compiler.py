@@ -180,3 +180,13 @@ def install_native_flows(cls: type) -> None:
         if native is not None:
             setattr(cls, name, native)
             trampoline._FLOW_METHODS[native] = make_flow
+
+
+class NativeFlowShells:
+    """Mixin: a subclass that sets ``_run`` itself (a sync or asyncio shell)
+    gets the native twins of its flow methods when it is created."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if '_run' in cls.__dict__:
+            install_native_flows(cls)

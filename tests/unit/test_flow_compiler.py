@@ -77,6 +77,13 @@ def test_shells_get_native_twins_of_the_right_flavour():
     assert inspect.iscoroutinefunction(socketio.AsyncServer._handle_event_internal)
     assert inspect.iscoroutinefunction(socketio.AsyncServer._send_packet)
     assert inspect.iscoroutinefunction(socketio.AsyncClient._trigger_event)
+    # managers too: the base class is itself a working sync manager
+    for cls in (socketio.BaseManager, socketio.Manager, socketio.PubSubManager,
+                socketio.RedisManager):
+        assert not inspect.iscoroutinefunction(cls._emit_flow)
+        assert cls._emit_flow.__wrapped_flow__ is not None
+    for cls in (socketio.AsyncManager, socketio.AsyncRedisManager):
+        assert inspect.iscoroutinefunction(cls._emit_flow)
 
 
 def expected(x):
