@@ -29,7 +29,8 @@ class HandlerThreads:
     Bookkeeping invariant: ``_idle`` equals the number of threads waiting for
     a job minus the jobs queued. A job is queued under the lock and either
     claims an idle thread or starts a new one; a thread whose wait times out
-    ends only if no job is queued (then it was one of the idle ones).
+    ends only if no job is queued (then it was one of the idle ones). It is
+    negative while jobs wait for a thread (one could not be started).
     """
 
     def __init__(self, idle_timeout: float = 60.0, name: str = 'socketio-handler') -> None:
@@ -50,11 +51,19 @@ class HandlerThreads:
         """Run ``target(*args)`` on an idle thread, or on a new one."""
         with self._lock:
             self._jobs.put((target, args))
-            if self._idle:
+            if self._idle > 0:
                 self._idle -= 1
                 return
             self._threads += 1
-        threading.Thread(target=self._work, name=self.name, daemon=True).start()
+        try:
+            threading.Thread(target=self._work, name=self.name, daemon=True).start()
+        except BaseException:
+            # no thread for the job just queued: count it as waiting for an
+            # idle thread, so the next one to finish takes it, and tell
+            with self._lock:
+                self._threads -= 1
+                self._idle -= 1
+            raise
 
     @property
     def threads(self) -> int:

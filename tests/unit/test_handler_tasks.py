@@ -99,6 +99,23 @@ def test_an_error_is_logged_and_the_thread_goes_on(caplog):
     assert pool.threads == 1
 
 
+def test_a_thread_that_cannot_start_leaves_its_job_to_the_next_thread():
+    pool = HandlerThreads()
+    ran = []
+    done = threading.Event()
+    real_start = threading.Thread.start
+    with mock.patch.object(threading.Thread, 'start', side_effect=RuntimeError('no')):
+        with pytest.raises(RuntimeError):
+            pool.submit(ran.append, 'first')
+    assert pool.threads == 0
+    with mock.patch.object(threading.Thread, 'start', real_start):
+        pool.submit(lambda: (ran.append('second'), done.set()))
+    assert done.wait(5)
+    wait_for(lambda: pool._idle == 1, 5, 'the thread to be idle again')
+    assert ran == ['first', 'second']  # the queued job was not lost
+    assert pool.threads == 1
+
+
 def test_each_job_starts_with_a_fresh_context():
     pool = HandlerThreads()
     assert run_and_wait(pool, lambda: (var.get(), var.set('first'))[0]) == 'unset'
