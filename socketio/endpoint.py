@@ -9,17 +9,16 @@ from .flow_compiler import NativeFlowShells
 from .payload import ack_value
 from .trampoline import Flow, call, flow_method
 
-#: asyncio tasks started by :meth:`Endpoint.start_background_task`, held
-#: until they end
+#: asyncio tasks started by :meth:`Endpoint.start_background_task` or the
+#: servers' handler dispatch, held until they end (see :func:`hold_task`)
 _running_tasks: Set[Any] = set()
-
 
 #: hold_task() drops finished tasks when the set reaches this size
 _prune_at = _PRUNE_FLOOR = 256
 
 
 def hold_task(task: Any) -> Any:
-    """Keep a reference to ``task`` until it is done, for the hot path.
+    """Keep a reference to ``task`` until it is done.
 
     Finished tasks are dropped in batches, whenever the set has doubled since
     the last sweep: far cheaper than a done callback per task (which costs a
@@ -101,8 +100,7 @@ class Endpoint(NativeFlowShells):
         """
         task = self.eio.start_background_task(target, *args, **kwargs)
         if isinstance(task, asyncio.Future):
-            _running_tasks.add(task)
-            task.add_done_callback(_running_tasks.discard)
+            hold_task(task)
         return task
 
     def sleep(self, seconds: float = 0) -> Any:

@@ -23,23 +23,14 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from types import CoroutineType, FunctionType
+from types import FunctionType
 from typing import Any, Callable, Dict, Optional, Tuple
 
 from . import trampoline
 
-_PLAIN = trampoline._PLAIN
-
-
-def _flow_awaitable(value: Any) -> bool:
-    """Whether a step result must be awaited (the test of ``run_async``)."""
-    return type(value) is CoroutineType or (
-        type(value) not in _PLAIN and inspect.isawaitable(value))
-
-
 #: names the generated code uses, put into the flow's module globals
 HELPERS = {
-    '_flow_awaitable_': _flow_awaitable,
+    '_flow_awaitable_': trampoline.must_await,
     '_flow_run_': trampoline.run,
     '_flow_run_async_': trampoline.run_async,
 }

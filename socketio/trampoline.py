@@ -83,6 +83,13 @@ def run(flow: Flow) -> Any:
 _PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple))
 
 
+def must_await(value: Any) -> bool:
+    """Whether a step result is awaitable and must be awaited (coroutines
+    first, then the cheap ``_PLAIN`` types, then the general test)."""
+    return type(value) is CoroutineType or (
+        type(value) not in _PLAIN and inspect.isawaitable(value))
+
+
 async def run_async(flow: Flow) -> Any:
     """Run ``flow`` to completion, awaiting every awaitable step result."""
     resume, result = flow.send, None
@@ -93,8 +100,7 @@ async def run_async(flow: Flow) -> Any:
             return stop.value
         try:
             result = fn(*args, **kwargs)
-            if type(result) is CoroutineType or (
-                    type(result) not in _PLAIN and inspect.isawaitable(result)):
+            if must_await(result):
                 result = await result
             resume = flow.send
         except Exception as exc:
