@@ -326,8 +326,11 @@ class BaseManager(NativeFlowShells):
     def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:
         """Encode an event once into the Engine.IO packets that carry it."""
         packet_class = getattr(self.server, 'packet_class', packet.Packet)
-        encoded = packet_class(packet.EVENT, namespace=namespace,
-                               data=[event] + to_args(data)).encode()
+        args = [event] + to_args(data)
+        text = packet.encode_text_event(packet_class, args, namespace)
+        if text is not None:  # the usual case, without a Packet object
+            return [eio_packet.Packet(eio_packet.MESSAGE, data=text)]
+        encoded = packet_class(packet.EVENT, namespace=namespace, data=args).encode()
         if isinstance(encoded, list):
             return [eio_packet.Packet(eio_packet.MESSAGE, data=part) for part in encoded]
         return [eio_packet.Packet(eio_packet.MESSAGE, data=encoded)]

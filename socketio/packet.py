@@ -738,3 +738,28 @@ class Packet:
 _PACKET_ATTRS = Packet.__dict__  # a live view
 _OWN_RECONSTRUCT = _PACKET_ATTRS['reconstruct_binary']
 _OWN_RECONSTRUCT_INTERNAL = _PACKET_ATTRS['_reconstruct_binary_internal']
+_OWN_INIT = _PACKET_ATTRS['__init__']
+_OWN_ENCODE = _PACKET_ATTRS['encode']
+
+
+def encode_text_event(packet_class: type, data: List[Any],
+                      namespace: Optional[str]) -> Optional[str]:
+    """The wire text of ``packet_class(EVENT, data, namespace).encode()``
+    when it is a text packet that :class:`Packet` encodes as defined here,
+    built without a ``Packet`` object; ``None`` when the general path must
+    be taken (another packet class, a patched ``Packet``, another JSON
+    module, bytes in the data or anything else the plain encoder refuses).
+
+    Broadcasts use it: they encode once, and their data is rarely binary.
+    """
+    if (packet_class is not Packet or _c_plain is None or Packet.json is not _json
+            or _PACKET_ATTRS['encode'] is not _OWN_ENCODE
+            or _PACKET_ATTRS['__init__'] is not _OWN_INIT):
+        return None
+    try:
+        payload = ''.join(_c_plain(data, 0))
+    except (TypeError, ValueError, RecursionError):
+        return None  # bytes, or an error the general path reports
+    if namespace is None or namespace == '/':
+        return '2' + payload
+    return f'2{namespace},{payload}'

@@ -385,6 +385,27 @@ def test_emit_binary_encoded_once(bm):
     assert binary_flags == [False, True, True, False, True, True]
 
 
+def test_emit_text_encoded_once_without_packet_object(bm):
+    for eio_sid in ('123', '456'):
+        bm.connect(eio_sid, '/foo')
+    with mock.patch.object(packet.Packet, '__init__', autospec=True,
+                           side_effect=packet.Packet.__init__) as init:
+        bm.emit('ev', {'a': [1, 'x']}, '/foo')
+    init.assert_called_once()  # patched: the general path, one Packet
+    bm.server._send_eio_packet.reset_mock()
+    bm.emit('ev', {'a': [1, 'x']}, '/foo')
+    calls = bm.server._send_eio_packet.call_args_list
+    assert [c.args[1].data for c in calls] == ['2/foo,["ev",{"a":[1,"x"]}]'] * 2
+    assert calls[0].args[1] is calls[1].args[1]
+
+
+def test_emit_binary_falls_back_to_packet(bm):
+    bm.connect('123', '/')
+    bm.emit('ev', b'\x01', '/')
+    assert sent(bm) == [('123', '51-["ev",{"_placeholder":true,"num":0}]'),
+                        ('123', b'\x01')]
+
+
 def test_emit_uses_server_packet_class(bm):
     from socketio import msgpack_packet
     bm.server.packet_class = msgpack_packet.MsgPackPacket

@@ -617,3 +617,37 @@ def test_binary_data_holds_placeholders_until_complete():
     assert pkt.add_attachment(b'x') is False
     assert pkt.add_attachment(b'y') is True
     assert pkt.data == ['a', b'x', b'y']
+
+
+@pytest.mark.parametrize('namespace', [None, '/', '/chat'])
+@pytest.mark.parametrize('data', [['tick'], ['tick', {'n': 1, 'text': 'h\u00e9'}],
+                                  ['tick', [1, 2.5, None, True], 'x']])
+def test_encode_text_event_matches_packet(namespace, data):
+    text = packet.encode_text_event(Packet, data, namespace)
+    assert text == Packet(packet.EVENT, data=data, namespace=namespace).encode()
+
+
+@pytest.mark.parametrize('data', [['up', b'\x00'], ['up', {'b': bytearray(b'1')}],
+                                  ['bad', object()], ['nan', set()]])
+def test_encode_text_event_leaves_binary_and_errors_to_packet(data):
+    assert packet.encode_text_event(Packet, data, '/') is None
+
+
+def test_encode_text_event_only_for_packet_as_defined(monkeypatch):
+    class Sub(Packet):
+        pass
+
+    assert packet.encode_text_event(Sub, ['a'], '/') is None
+    monkeypatch.setattr(Packet, 'encode', lambda self: 'patched')
+    assert packet.encode_text_event(Packet, ['a'], '/') is None
+    monkeypatch.undo()
+    monkeypatch.setattr(Packet, 'json', json)  # same module: still ours
+    assert packet.encode_text_event(Packet, ['a'], '/') == '2["a"]'
+
+    class OtherJSON:
+        @staticmethod
+        def dumps(*args, **kwargs):
+            return json.dumps(*args, **kwargs)
+
+    monkeypatch.setattr(Packet, 'json', OtherJSON)
+    assert packet.encode_text_event(Packet, ['a'], '/') is None
