@@ -13,12 +13,23 @@
  * packet (type digit, attachment count of a binary packet, namespace, ack
  * id) like socketio.packet._py_parse_header, with the same ValueError
  * messages. Returns (type, count, namespace or None, id or None, data_start).
+ *
+ * decode(text, max_attachments, max_depth, scan_once): the whole decode of a
+ * text packet (header, then the JSON data with the given C scanner) in the
+ * usual case, returning (type, count, namespace, id, data). Anything else
+ * (data with more '[' and '{' than max_depth, which needs the depth check,
+ * or longer than 4096 characters; leading or trailing whitespace; invalid
+ * JSON; an event that is not a list starting with a str; a binary event
+ * without data) returns None, and socketio.packet.Packet.decode does it in
+ * Python, raising the errors.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 static PyObject *str_placeholder;  /* "_placeholder" */
 static PyObject *str_num;          /* "num" */
+static PyObject *str_bracket;      /* "[" */
+static PyObject *str_brace;        /* "{" */
 
 static PyObject *
 invalid_placeholder(void)
@@ -315,49 +326,40 @@ parse_namespace(PyObject *text, int kind, const void *data, Py_ssize_t n,
     return PyUnicode_Substring(text, start, end);
 }
 
-static PyObject *
-parse_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+/* Parse the header of text (an exact, ready str): store the type, the
+ * attachment count, the namespace and the ack id (new references, NULL for
+ * none) and return the index where the data starts, or -1 with an
+ * exception set. */
+static Py_ssize_t
+parse_header_into(PyObject *text, PyObject *max_attachments, long *ptype_out,
+                  long *count_out, PyObject **namespace_out, PyObject **ack_id_out)
 {
-    PyObject *text, *namespace = NULL, *ack_id = NULL, *result;
-    PyObject *items[5];
+    PyObject *namespace = NULL, *ack_id = NULL;
     Py_ssize_t n, i, j, limit;
     Py_UCS4 c;
     long ptype, count = 0;
-    int kind, k;
+    int kind;
     const void *data;
 
-    if (nargs != 2) {
-        PyErr_SetString(PyExc_TypeError, "parse_header() takes exactly 2 "
-                        "arguments (text, max_attachments)");
-        return NULL;
-    }
-    text = args[0];
-    if (!PyUnicode_CheckExact(text)) {
-        PyErr_SetString(PyExc_TypeError, "parse_header() text must be a str");
-        return NULL;
-    }
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(text) < 0) {
-        return NULL;
-    }
-#endif
     n = PyUnicode_GET_LENGTH(text);
     if (n == 0) {
-        return header_error("Empty packet");
+        header_error("Empty packet");
+        return -1;
     }
     kind = PyUnicode_KIND(text);
     data = PyUnicode_DATA(text);
 
     c = CHAR_AT(0);
     if (!IS_DIGIT(c)) {
-        return header_error("Invalid packet type");
+        header_error("Invalid packet type");
+        return -1;
     }
     ptype = (long)(c - '0');
     i = 1;
     if (ptype == BINARY_EVENT || ptype == BINARY_ACK) {
-        i = parse_count(kind, data, n, args[1], &count);
+        i = parse_count(kind, data, n, max_attachments, &count);
         if (i < 0) {
-            return NULL;
+            return -1;
         }
     }
 
@@ -366,7 +368,7 @@ parse_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         if (c == '/') {
             namespace = parse_namespace(text, kind, data, n, i, &i);
             if (namespace == NULL) {
-                return NULL;
+                return -1;
             }
             c = i < n ? CHAR_AT(i) : 0;
         }
@@ -395,38 +397,248 @@ parse_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             i = j;
         }
     }
+    *ptype_out = ptype;
+    *count_out = count;
+    *namespace_out = namespace;
+    *ack_id_out = ack_id;
+    return i;
 
-    /* build the tuple; every item is a new reference (stolen) */
-    items[0] = PyLong_FromLong(ptype);
-    items[1] = PyLong_FromLong(count);
-    if (namespace == NULL) {
-        namespace = Py_None;
-        Py_INCREF(namespace);
-    }
-    if (ack_id == NULL) {
-        ack_id = Py_None;
-        Py_INCREF(ack_id);
-    }
-    items[2] = namespace;
-    items[3] = ack_id;
-    items[4] = PyLong_FromSsize_t(i);
-    namespace = ack_id = NULL;  /* owned by items[] now */
-    result = NULL;
-    if (items[0] != NULL && items[1] != NULL && items[4] != NULL) {
-        result = PyTuple_New(5);
-    }
-    if (result == NULL) {
-        for (k = 0; k < 5; k++) {
-            Py_XDECREF(items[k]);
+error:
+    Py_XDECREF(namespace);
+    return -1;
+}
+
+/* New reference to a tuple of the given new references (stolen, NULL ones
+ * mean None), or NULL with an exception set (all of them released). */
+static PyObject *
+steal_into_tuple(PyObject **items, int size)
+{
+    PyObject *result = NULL;
+    int k;
+
+    for (k = 0; k < size; k++) {
+        if (items[k] == NULL) {
+            if (PyErr_Occurred()) {
+                goto error;
+            }
+            items[k] = Py_None;
+            Py_INCREF(Py_None);
         }
-        return NULL;
     }
-    for (k = 0; k < 5; k++) {
+    result = PyTuple_New(size);
+    if (result == NULL) {
+        goto error;
+    }
+    for (k = 0; k < size; k++) {
         PyTuple_SET_ITEM(result, k, items[k]);
     }
     return result;
 
 error:
+    for (k = 0; k < size; k++) {
+        Py_XDECREF(items[k]);
+    }
+    return NULL;
+}
+
+/* The str argument of parse_header / decode, ready, or NULL. */
+static PyObject *
+text_argument(PyObject *text, const char *function)
+{
+    if (!PyUnicode_CheckExact(text)) {
+        PyErr_Format(PyExc_TypeError, "%s() text must be a str", function);
+        return NULL;
+    }
+#if PY_VERSION_HEX < 0x030C0000
+    if (PyUnicode_READY(text) < 0) {
+        return NULL;
+    }
+#endif
+    return text;
+}
+
+static PyObject *
+parse_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *text, *namespace, *ack_id, *items[5];
+    Py_ssize_t i;
+    long ptype, count;
+
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "parse_header() takes exactly 2 "
+                        "arguments (text, max_attachments)");
+        return NULL;
+    }
+    text = text_argument(args[0], "parse_header");
+    if (text == NULL) {
+        return NULL;
+    }
+    i = parse_header_into(text, args[1], &ptype, &count, &namespace, &ack_id);
+    if (i < 0) {
+        return NULL;
+    }
+    items[0] = PyLong_FromLong(ptype);
+    items[1] = PyLong_FromLong(count);
+    items[2] = namespace;
+    items[3] = ack_id;
+    items[4] = PyLong_FromSsize_t(i);
+    if (items[0] == NULL || items[1] == NULL || items[4] == NULL) {
+        if (!PyErr_Occurred()) {  /* pragma: no cover */
+            PyErr_NoMemory();
+        }
+    }
+    return steal_into_tuple(items, 5);
+}
+
+/* ---- decode --------------------------------------------------------------- */
+
+#define EVENT 2
+#define IS_JSON_WHITESPACE(c) ((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r')
+
+/* Texts of up to this many characters are checked for their nesting by
+ * counting openers (longer ones are left to the Python code, which stops
+ * counting early). */
+#define MAX_COUNTED 4096
+
+/* 1 if text[start:end] has at most limit '[' and '{' (so it cannot nest
+ * deeper than limit), 0 if it has more, or is too long to count here. */
+static int
+few_openers(PyObject *text, Py_ssize_t start, Py_ssize_t end, Py_ssize_t limit)
+{
+    Py_ssize_t brackets, braces;
+
+    if (end - start > MAX_COUNTED) {
+        return 0;
+    }
+    brackets = PyUnicode_Count(text, str_bracket, start, end);
+    if (brackets < 0 || brackets > limit) {
+        PyErr_Clear();
+        return 0;
+    }
+    braces = PyUnicode_Count(text, str_brace, start, end);
+    if (braces < 0) {
+        PyErr_Clear();
+        return 0;
+    }
+    return brackets + braces <= limit;
+}
+
+/* 1 if the exception set is one the Python path reports better (the JSON
+ * or depth errors it turns into ValueError): cleared; 0 if not. */
+static int
+clear_decode_error(void)
+{
+    if (PyErr_ExceptionMatches(PyExc_StopIteration)
+            || PyErr_ExceptionMatches(PyExc_RecursionError)
+            || PyErr_ExceptionMatches(PyExc_ValueError)) {
+        PyErr_Clear();
+        return 1;
+    }
+    return 0;
+}
+
+static PyObject *
+decode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *text, *namespace, *ack_id, *items[5], *call_args[2];
+    PyObject *scanned = NULL, *value = NULL, *first;
+    Py_ssize_t i, n, max_depth, end;
+    long ptype, count;
+    int kind;
+    const void *data;
+
+    if (nargs != 4) {
+        PyErr_SetString(PyExc_TypeError, "decode() takes exactly 4 arguments "
+                        "(text, max_attachments, max_depth, scan_once)");
+        return NULL;
+    }
+    text = text_argument(args[0], "decode");
+    if (text == NULL) {
+        return NULL;
+    }
+    i = parse_header_into(text, args[1], &ptype, &count, &namespace, &ack_id);
+    if (i < 0) {
+        return NULL;
+    }
+    n = PyUnicode_GET_LENGTH(text);
+    kind = PyUnicode_KIND(text);
+    data = PyUnicode_DATA(text);
+    if (i == n) {
+        if (ptype == BINARY_EVENT) {
+            goto python_path;  /* an error, reported there */
+        }
+    }
+    else {
+        /* text shorter than the depth limit cannot nest deeper */
+        max_depth = PyLong_Check(args[2]) ? PyLong_AsSsize_t(args[2]) : -1;
+        if (max_depth == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto python_path;
+        }
+        if (IS_JSON_WHITESPACE(CHAR_AT(i))) {
+            goto python_path;
+        }
+        if (n - i > max_depth && !few_openers(text, i, n, max_depth)) {
+            goto python_path;  /* the depth check is done there */
+        }
+        call_args[0] = text;
+        call_args[1] = PyLong_FromSsize_t(i);
+        if (call_args[1] == NULL) {
+            goto error;
+        }
+        scanned = PyObject_Vectorcall(args[3], call_args, 2, NULL);
+        Py_DECREF(call_args[1]);
+        if (scanned == NULL) {
+            if (clear_decode_error()) {
+                goto python_path;
+            }
+            goto error;
+        }
+        if (!PyTuple_CheckExact(scanned) || PyTuple_GET_SIZE(scanned) != 2) {
+            PyErr_SetString(PyExc_TypeError, "scan_once() must return (value, end)");
+            goto error;
+        }
+        end = PyLong_AsSsize_t(PyTuple_GET_ITEM(scanned, 1));
+        if (end == -1 && PyErr_Occurred()) {
+            goto error;
+        }
+        if (end != n) {
+            goto python_path;  /* trailing whitespace or extra data */
+        }
+        value = PyTuple_GET_ITEM(scanned, 0);
+        if (ptype == EVENT || ptype == BINARY_EVENT) {
+            /* the usual event: a list starting with its name */
+            if (!PyList_CheckExact(value) || PyList_GET_SIZE(value) == 0) {
+                goto python_path;
+            }
+            first = PyList_GET_ITEM(value, 0);
+            if (!PyUnicode_CheckExact(first)) {
+                goto python_path;
+            }
+        }
+        Py_INCREF(value);
+        Py_CLEAR(scanned);
+    }
+    items[0] = PyLong_FromLong(ptype);
+    items[1] = PyLong_FromLong(count);
+    items[2] = namespace;
+    items[3] = ack_id;
+    items[4] = value;
+    if (items[0] == NULL || items[1] == NULL) {
+        if (!PyErr_Occurred()) {  /* pragma: no cover */
+            PyErr_NoMemory();
+        }
+    }
+    return steal_into_tuple(items, 5);
+
+python_path:
+    Py_XDECREF(scanned);
+    Py_XDECREF(namespace);
+    Py_XDECREF(ack_id);
+    Py_RETURN_NONE;
+
+error:
+    Py_XDECREF(scanned);
     Py_XDECREF(namespace);
     Py_XDECREF(ack_id);
     return NULL;
@@ -441,6 +653,10 @@ static PyMethodDef speedups_methods[] = {
      "parse_header(text, max_attachments)\n--\n\n"
      "Parse the header of a Socket.IO text packet; return (type, count, "
      "namespace, id, data_start)."},
+    {"decode", (PyCFunction)(void (*)(void))decode, METH_FASTCALL,
+     "decode(text, max_attachments, max_depth, scan_once)\n--\n\n"
+     "Decode a Socket.IO text packet in the usual case; return (type, count, "
+     "namespace, id, data), or None when the Python code must decide."},
     {NULL, NULL, 0, NULL}
 };
 
@@ -459,6 +675,14 @@ PyInit__speedups(void)
     }
     str_num = PyUnicode_InternFromString("num");
     if (str_num == NULL) {
+        return NULL;
+    }
+    str_bracket = PyUnicode_InternFromString("[");
+    if (str_bracket == NULL) {
+        return NULL;
+    }
+    str_brace = PyUnicode_InternFromString("{");
+    if (str_brace == NULL) {
         return NULL;
     }
     return PyModule_Create(&speedups_module);

@@ -400,6 +400,9 @@ _c_parse_header: Optional[Callable[[str, int], Tuple[Any, ...]]] = \
 SPEEDUPS = _c_fill_in is not None
 _fill_in = _c_fill_in or _py_fill_in
 _parse_header = _c_parse_header or _py_parse_header
+#: the whole decode of a usual text packet in C (``None`` when not built)
+_c_decode: Optional[Callable[..., Optional[Tuple[Any, ...]]]] = \
+    getattr(_speedups, 'decode', None)
 
 
 def _static_attr(cls: type, name: str) -> Any:
@@ -459,6 +462,20 @@ class Packet:
                  namespace: Optional[str] = None, id: Optional[int] = None,
                  binary: Optional[bool] = None,
                  encoded_packet: Union[str, bytes, None] = None) -> None:
+        if encoded_packet and type(encoded_packet) is str and _c_decode is not None and \
+                type(self) is Packet and self.json is _json and \
+                _PACKET_ATTRS['decode'] is _OWN_DECODE:
+            # a received packet, the usual case: decoded in C
+            decoded = _c_decode(encoded_packet, self.max_attachments, self.max_depth,
+                                _scan_once)
+            if decoded is not None:
+                ptype, count, self.namespace, ack_id, self.data = decoded
+                self._packet_type = ptype
+                self._binary_pending = False
+                self.id = id if ack_id is None else ack_id
+                self.attachment_count = count
+                self.attachments = []
+                return
         self._packet_type = packet_type
         self._binary_pending = False
         self.data = data
@@ -563,7 +580,17 @@ class Packet:
 
         """
         ep = encoded_packet
-        if type(ep) is not str:
+        if type(ep) is str and _c_decode is not None and self.json is _json:
+            decoded = _c_decode(ep, self.max_attachments, self.max_depth, _scan_once)
+            if decoded is not None:  # the usual case, all done in C
+                ptype, count, self.namespace, ack_id, self.data = decoded
+                self._packet_type = ptype
+                self._binary_pending = False
+                if ack_id is not None:
+                    self.id = ack_id
+                self.attachment_count = count
+                return count
+        elif type(ep) is not str:
             ep = self._coerce_encoded(ep)
             if ep is None:
                 return 0
@@ -739,6 +766,7 @@ _PACKET_ATTRS = Packet.__dict__  # a live view
 _OWN_RECONSTRUCT = _PACKET_ATTRS['reconstruct_binary']
 _OWN_RECONSTRUCT_INTERNAL = _PACKET_ATTRS['_reconstruct_binary_internal']
 _OWN_INIT = _PACKET_ATTRS['__init__']
+_OWN_DECODE = _PACKET_ATTRS['decode']
 _OWN_ENCODE = _PACKET_ATTRS['encode']
 
 

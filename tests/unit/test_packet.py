@@ -13,16 +13,22 @@ def roundtrip(encoded):
     return Packet(encoded_packet=encoded).encode()
 
 
-HEADER_PARSERS = [pytest.param(packet._py_parse_header, id='py-header')]
+HEADER_PARSERS = [pytest.param((packet._py_parse_header, None), id='py-header')]
 if packet._c_parse_header is not None:
-    HEADER_PARSERS.append(pytest.param(packet._c_parse_header, id='c-header'))
+    HEADER_PARSERS.append(pytest.param((packet._c_parse_header, None), id='c-header'))
+if packet._c_decode is not None:
+    HEADER_PARSERS.append(pytest.param((packet._c_parse_header, packet._c_decode),
+                                       id='c-decode'))
 
 
 @pytest.fixture(params=HEADER_PARSERS)
 def header_parser(request, monkeypatch):
-    """Run a decoding test with each header parser (C when built, Python)."""
-    monkeypatch.setattr(packet, '_parse_header', request.param)
-    return request.param
+    """Run a decoding test with each decoder: the Python code with either
+    header parser, and the whole decode in C (when built)."""
+    parse_header, c_decode = request.param
+    monkeypatch.setattr(packet, '_parse_header', parse_header)
+    monkeypatch.setattr(packet, '_c_decode', c_decode)
+    return parse_header
 
 
 # --- constants ---------------------------------------------------------

@@ -1,6 +1,7 @@
 """The text packet header parser: pure Python and C (when built) must agree."""
 from __future__ import annotations
 
+import json
 import sys
 import tracemalloc
 from typing import Any, Callable
@@ -233,11 +234,19 @@ def test_c_and_python_agree(text, max_attachments):
 
 # -- decode uses the header fields ------------------------------------------------
 
-@pytest.fixture(params=PARSERS)
+DECODERS = [pytest.param((parse.values[0], None), id=parse.id) for parse in PARSERS]
+if packet._c_decode is not None:
+    DECODERS.append(pytest.param((packet._c_parse_header, packet._c_decode), id='c-decode'))
+
+
+@pytest.fixture(params=DECODERS)
 def parse_header(request, monkeypatch):
-    """Make ``Packet.decode`` use each header parser in turn."""
-    monkeypatch.setattr(packet, '_parse_header', request.param)
-    return request.param
+    """Make ``Packet.decode`` use each header parser in turn, then the whole
+    decode in C."""
+    parse, c_decode = request.param
+    monkeypatch.setattr(packet, '_parse_header', parse)
+    monkeypatch.setattr(packet, '_c_decode', c_decode)
+    return parse
 
 
 def test_decode_keeps_id_without_one(parse_header):
@@ -271,3 +280,113 @@ def test_decode_max_attachments_from_subclass(parse_header):
     assert Small(encoded_packet='51-["a"]').attachment_count == 1
     with pytest.raises(ValueError, match='^Too many attachments$'):
         Small(encoded_packet='52-["a"]')
+
+
+# -- the whole decode in C agrees with the Python code ----------------------------
+
+def decoded(text: str, c_decode: Any, monkeypatch: Any, id: Any = None) -> Any:
+    """What ``Packet(encoded_packet=text)`` and ``Packet().decode(text)``
+    give with ``c_decode`` (or the Python code): the fields, or the error."""
+    monkeypatch.setattr(packet, '_c_decode', c_decode)
+    results = []
+    for how in ('init', 'decode'):
+        try:
+            if how == 'init':
+                pkt = Packet(encoded_packet=text, id=id)
+            else:
+                pkt = Packet(id=id)
+                pkt.decode(text)
+            results.append((pkt.packet_type, pkt.attachment_count, pkt.namespace,
+                            pkt.id, repr(pkt.data), pkt.attachments))
+        except (ValueError, TypeError) as exc:
+            results.append((type(exc), str(exc)))
+    return results
+
+
+json_tails = st.one_of(
+    st.sampled_from(['["a"]', '["a",1]', ' ["a"]', '["a"] ', '["a"]x', '[1]', '[]',
+                     '{}', '"s"', '[', '{"_placeholder":true,"num":0}',
+                     '["a",{"_placeholder":true,"num":0}]', '[' * 130 + ']' * 130,
+                     '["' + '[' * 200 + '"]', '["a",' + '[' * 100 + ']' * 100 + ']',
+                     '["a","' + 'x' * 5000 + '"]', '["a",{"b":[null,true,1.5e3]}]']),
+    st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                 lambda inner: st.lists(inner, max_size=3)
+                 | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                 max_leaves=8).map(lambda v: json.dumps(v, separators=(',', ':'))),
+    st.text(max_size=10))
+full_texts = st.tuples(st.one_of(plausible, headers), json_tails).map(''.join)
+
+
+@pytest.mark.skipif(packet._c_decode is None, reason='C speedups not built')
+@settings(max_examples=3000, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(text=st.one_of(full_texts, texts), id=st.sampled_from([None, 7]))
+@example(text='2["a"]', id=None)
+@example(text='', id=None)
+@example(text='5', id=None)
+@example(text='51-', id=None)
+@example(text='2' + '[' * 130 + ']' * 130, id=None)
+def test_c_decode_and_python_agree(text, id):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        py = decoded(text, None, monkeypatch, id)
+        c = decoded(text, packet._c_decode, monkeypatch, id)
+    assert c == py
+
+
+@pytest.mark.skipif(packet._c_decode is None, reason='C speedups not built')
+def test_c_decode_arguments_and_fallbacks():
+    decode = packet._c_decode
+    scan = packet._scan_once
+    with pytest.raises(TypeError):
+        decode('2', 1000, 128)
+    with pytest.raises(TypeError):
+        decode(b'2', 1000, 128, scan)
+    assert decode('2/x,3["a",1]', 1000, 128, scan) == (2, 0, '/x', 3, ['a', 1])
+    assert decode('0', 1000, 128, scan) == (0, 0, None, None, None)
+    with pytest.raises(ValueError, match='^Invalid packet type$'):
+        decode('x', 1000, 128, scan)
+    # the Python code decides: whitespace, extra data, bad JSON, odd events,
+    # a binary event without data, a depth check, a long text, an odd limit
+    for text in ('2 ["a"]', '2["a"] ', '2["a"]x', '2[', '2[1]', '2{}', '51-',
+                 '2["a",' + '[' * 129 + ']' * 129 + ']', '2["' + 'x' * 5000 + '"]'):
+        assert decode(text, 1000, 128, scan) is None, text
+    assert decode('2["a"]', 1000, 'x', scan) is None
+    assert decode('2["' + '[' * 200 + '"]', 1000, 128, scan) is None  # counted
+    assert decode('2["' + '[' * 100 + '"]', 1000, 128, scan) == \
+        (2, 0, None, None, ['[' * 100])
+
+    def failing_scan(text, index):
+        raise KeyError('boom')
+
+    with pytest.raises(KeyError):
+        decode('2["a"]', 1000, 128, failing_scan)
+    with pytest.raises(TypeError):
+        decode('2["a"]', 1000, 128, lambda text, index: None)
+
+
+@pytest.mark.skipif(packet._c_decode is None, reason='C speedups not built')
+def test_c_decode_does_not_leak():
+    decode, scan = packet._c_decode, packet._scan_once
+    texts = ['2/chat,12["a",{"b":[1,2]}]', '51-/x,7["a",{"_placeholder":true,"num":0}]',
+             '2["a"] ', '2[', '2{}', '2/\U0001f600{,', '3/x,5[1]', '0', '51-',
+             '2["' + 'x' * 5000 + '"]', '2["' + '[' * 200 + '"]']
+    refcounts = [sys.getrefcount(text) for text in texts]
+
+    def run() -> None:
+        for _ in range(2000):
+            for text in texts:
+                try:
+                    decode(text, 1000, 128, scan)
+                except ValueError:
+                    pass
+
+    run()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20000, grown
+    assert [sys.getrefcount(text) for text in texts] == refcounts
