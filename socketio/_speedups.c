@@ -22,6 +22,14 @@
  * JSON; an event that is not a list starting with a str; a binary event
  * without data) returns None, and socketio.packet.Packet.decode does it in
  * Python, raising the errors.
+ *
+ * encode_text(type, namespace, id, data, encoder): the text of a packet
+ * whose data holds no bytes, the JSON made by the given C encoder (called as
+ * encoder(data, 0), which gives a list of chunks), like
+ * socketio.packet.Packet.encode. None when the Python code must do it:
+ * bytes (or a container subclass, or an object JSON cannot carry) in the
+ * data, data nested too deeply, a namespace that is not a str, a type that
+ * is not a digit.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -30,6 +38,9 @@ static PyObject *str_placeholder;  /* "_placeholder" */
 static PyObject *str_num;          /* "num" */
 static PyObject *str_bracket;      /* "[" */
 static PyObject *str_brace;        /* "{" */
+static PyObject *str_empty;        /* "" */
+static PyObject *int_zero;         /* 0 */
+static PyObject *type_digits[10];  /* "0" to "9" */
 
 static PyObject *
 invalid_placeholder(void)
@@ -644,6 +655,127 @@ error:
     return NULL;
 }
 
+/* ---- encode_text ------------------------------------------------------------ */
+
+/* 0 if value holds no bytes or bytearray (walking exact lists, tuples and
+ * dicts), 1 if it does or may (a container subclass, or another object,
+ * left to the Python code), -1 with an exception set (deep nesting). */
+static int
+may_hold_binary(PyObject *value)
+{
+    PyObject *item, *key;
+    Py_ssize_t i, pos = 0;
+    int found = 0;
+
+    if (PyUnicode_CheckExact(value) || PyLong_CheckExact(value) || value == Py_None
+            || PyFloat_CheckExact(value) || PyBool_Check(value)) {
+        return 0;
+    }
+    if (PyList_CheckExact(value) || PyTuple_CheckExact(value)) {
+        if (Py_EnterRecursiveCall(" while looking for binary data")) {
+            return -1;
+        }
+        /* no Python code runs here, so a list keeps its size */
+        for (i = 0; i < PySequence_Fast_GET_SIZE(value) && found == 0; i++) {
+            found = may_hold_binary(PySequence_Fast_GET_ITEM(value, i));
+        }
+        Py_LeaveRecursiveCall();
+        return found;
+    }
+    if (PyDict_CheckExact(value)) {
+        if (Py_EnterRecursiveCall(" while looking for binary data")) {
+            return -1;
+        }
+        while (found == 0 && PyDict_Next(value, &pos, &key, &item)) {
+            found = may_hold_binary(item);
+        }
+        Py_LeaveRecursiveCall();
+        return found;
+    }
+    return 1;
+}
+
+static PyObject *
+encode_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *namespace, *ack_id, *chunks, *header, *result, *call_args[2];
+    long ptype;
+    int status;
+
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "encode_text() takes exactly 5 arguments "
+                        "(type, namespace, id, data, encoder)");
+        return NULL;
+    }
+    namespace = args[1];
+    ack_id = args[2];
+    if (!PyLong_CheckExact(args[0])) {
+        Py_RETURN_NONE;
+    }
+    ptype = PyLong_AsLong(args[0]);
+    if (ptype < 0 || ptype > 9) {
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    if (namespace != Py_None && !PyUnicode_CheckExact(namespace)) {
+        Py_RETURN_NONE;
+    }
+    status = may_hold_binary(args[3]);
+    if (status < 0) {
+        if (!PyErr_ExceptionMatches(PyExc_RecursionError)) {
+            return NULL;
+        }
+        PyErr_Clear();  /* reported by the Python code */
+    }
+    if (status != 0) {
+        Py_RETURN_NONE;
+    }
+    call_args[0] = args[3];
+    call_args[1] = int_zero;
+    chunks = PyObject_Vectorcall(args[4], call_args, 2, NULL);
+    if (chunks == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_RecursionError)) {
+            return NULL;  /* TypeError: what JSON cannot carry */
+        }
+        PyErr_Clear();  /* circular data: reported by the Python code */
+        Py_RETURN_NONE;
+    }
+    if (!PyList_CheckExact(chunks)) {
+        Py_DECREF(chunks);
+        PyErr_SetString(PyExc_TypeError, "encode_text() encoder must return a list");
+        return NULL;
+    }
+    /* namespace None or "/" is the default one, not written */
+    if (namespace != Py_None && PyUnicode_GET_LENGTH(namespace) == 1
+            && PyUnicode_READ_CHAR(namespace, 0) == '/') {
+        namespace = Py_None;
+    }
+    if (namespace == Py_None) {
+        if (ack_id == Py_None) {
+            header = type_digits[ptype];
+            Py_INCREF(header);
+        }
+        else {
+            header = PyUnicode_FromFormat("%c%S", (int)('0' + ptype), ack_id);
+        }
+    }
+    else if (ack_id == Py_None) {
+        header = PyUnicode_FromFormat("%c%U,", (int)('0' + ptype), namespace);
+    }
+    else {
+        header = PyUnicode_FromFormat("%c%U,%S", (int)('0' + ptype), namespace, ack_id);
+    }
+    if (header == NULL || PyList_Insert(chunks, 0, header) < 0) {
+        Py_XDECREF(header);
+        Py_DECREF(chunks);
+        return NULL;
+    }
+    Py_DECREF(header);
+    result = PyUnicode_Join(str_empty, chunks);
+    Py_DECREF(chunks);
+    return result;
+}
+
 static PyMethodDef speedups_methods[] = {
     {"fill_in", (PyCFunction)(void (*)(void))fill_in, METH_FASTCALL,
      "fill_in(data, attachments)\n--\n\n"
@@ -657,6 +789,10 @@ static PyMethodDef speedups_methods[] = {
      "decode(text, max_attachments, max_depth, scan_once)\n--\n\n"
      "Decode a Socket.IO text packet in the usual case; return (type, count, "
      "namespace, id, data), or None when the Python code must decide."},
+    {"encode_text", (PyCFunction)(void (*)(void))encode_text, METH_FASTCALL,
+     "encode_text(type, namespace, id, data, encoder)\n--\n\n"
+     "Encode a text packet whose data holds no bytes; None when the Python "
+     "code must do it."},
     {NULL, NULL, 0, NULL}
 };
 
@@ -684,6 +820,18 @@ PyInit__speedups(void)
     str_brace = PyUnicode_InternFromString("{");
     if (str_brace == NULL) {
         return NULL;
+    }
+    str_empty = PyUnicode_InternFromString("");
+    int_zero = PyLong_FromLong(0);
+    if (str_empty == NULL || int_zero == NULL) {
+        return NULL;
+    }
+    for (int k = 0; k < 10; k++) {
+        char digit = (char)('0' + k);
+        type_digits[k] = PyUnicode_FromStringAndSize(&digit, 1);
+        if (type_digits[k] == NULL) {
+            return NULL;
+        }
     }
     return PyModule_Create(&speedups_module);
 }

@@ -30,7 +30,9 @@ from . import trampoline
 
 #: names the generated code uses, put into the flow's module globals
 HELPERS = {
-    '_flow_awaitable_': trampoline.must_await,
+    '_flow_awaitable_': inspect.isawaitable,
+    '_flow_coroutine_': trampoline.CoroutineType,
+    '_flow_plain_': trampoline.PLAIN,
     '_flow_run_': trampoline.run,
     '_flow_run_async_': trampoline.run_async,
 }
@@ -57,16 +59,26 @@ class _Rewriter(ast.NodeTransformer):
         direct = ast.Call(func=step.args[0], args=step.args[1:], keywords=step.keywords)
         if not self.is_async:
             return ast.copy_location(direct, node)
-        # (await _t) if _flow_awaitable_(_t := fn(*args)) else _t
+        # trampoline.must_await inlined (no call for the usual results):
+        # (await _t) if type(_t := fn(*args)) is _flow_coroutine_ or (
+        #     type(_t) not in _flow_plain_ and _flow_awaitable_(_t)) else _t
         self.temps += 1
         temp = f'_flow_t{self.temps}_'
+
+        def load(name: str) -> ast.Name:
+            return ast.Name(name, ast.Load())
+
+        kind = ast.Call(func=load('type'), args=[load(temp)], keywords=[])
+        is_coroutine = ast.Compare(
+            left=ast.Call(func=load('type'), args=[ast.NamedExpr(
+                target=ast.Name(temp, ast.Store()), value=direct)], keywords=[]),
+            ops=[ast.Is()], comparators=[load('_flow_coroutine_')])
+        maybe_awaitable = ast.BoolOp(op=ast.And(), values=[
+            ast.Compare(left=kind, ops=[ast.NotIn()], comparators=[load('_flow_plain_')]),
+            ast.Call(func=load('_flow_awaitable_'), args=[load(temp)], keywords=[])])
         return ast.copy_location(ast.IfExp(
-            test=ast.Call(func=ast.Name('_flow_awaitable_', ast.Load()),
-                          args=[ast.NamedExpr(target=ast.Name(temp, ast.Store()),
-                                              value=direct)],
-                          keywords=[]),
-            body=ast.Await(value=ast.Name(temp, ast.Load())),
-            orelse=ast.Name(temp, ast.Load())), node)
+            test=ast.BoolOp(op=ast.Or(), values=[is_coroutine, maybe_awaitable]),
+            body=ast.Await(value=load(temp)), orelse=load(temp)), node)
 
     def visit_Yield(self, node: ast.Yield) -> ast.AST:
         if node.value is not None and _is_call_to(node.value, 'call'):

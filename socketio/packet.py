@@ -400,6 +400,9 @@ _c_parse_header: Optional[Callable[[str, int], Tuple[Any, ...]]] = \
 SPEEDUPS = _c_fill_in is not None
 _fill_in = _c_fill_in or _py_fill_in
 _parse_header = _c_parse_header or _py_parse_header
+#: the whole encode of a text packet without bytes in C (``None`` when not built)
+_c_encode_text: Optional[Callable[..., Optional[str]]] = \
+    getattr(_speedups, 'encode_text', None) if _c_plain is not None else None
 #: the whole decode of a usual text packet in C (``None`` when not built)
 _c_decode: Optional[Callable[..., Optional[Tuple[Any, ...]]]] = \
     getattr(_speedups, 'decode', None)
@@ -526,6 +529,13 @@ class Packet:
         followed by the ``bytes`` attachments.
         """
         data = self.data
+        if self._binary_pending and _c_encode_text is not None and self.json is _json:
+            # the usual emit or ack: the whole text in C when there are no bytes
+            text = _c_encode_text(self._packet_type, self.namespace, self.id, data,
+                                  _c_plain)
+            if text is not None:
+                self._binary_pending = False
+                return text
         attachments: Optional[List[bytes]] = None
         payload = None
         if data is not None:

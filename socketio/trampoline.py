@@ -80,14 +80,14 @@ def run(flow: Flow) -> Any:
 
 
 #: Step results that are never awaitable (checked before the slower test).
-_PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple))
+PLAIN = frozenset((type(None), bool, int, float, str, bytes, dict, list, tuple))
 
 
 def must_await(value: Any) -> bool:
     """Whether a step result is awaitable and must be awaited (coroutines
-    first, then the cheap ``_PLAIN`` types, then the general test)."""
+    first, then the cheap ``PLAIN`` types, then the general test)."""
     return type(value) is CoroutineType or (
-        type(value) not in _PLAIN and inspect.isawaitable(value))
+        type(value) not in PLAIN and inspect.isawaitable(value))
 
 
 async def run_async(flow: Flow) -> Any:

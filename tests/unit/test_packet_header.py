@@ -390,3 +390,102 @@ def test_c_decode_does_not_leak():
         tracemalloc.stop()
     assert grown < 20000, grown
     assert [sys.getrefcount(text) for text in texts] == refcounts
+
+
+# -- the whole encode in C agrees with the Python code ----------------------------
+
+class ListSub(list):
+    pass
+
+
+class DictSub(dict):
+    pass
+
+
+def encoded(ptype: Any, data: Any, namespace: Any, id: Any, c_encode: Any) -> Any:
+    """What ``Packet(ptype, data, namespace, id).encode()`` gives with
+    ``c_encode`` (or the Python code): the text or parts, or the error."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(packet, '_c_encode_text', c_encode)
+        try:
+            pkt = Packet(ptype, data=data, namespace=namespace, id=id)
+            return pkt.encode(), pkt.packet_type
+        except (ValueError, TypeError) as exc:
+            return type(exc), str(exc)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=4)
+    | st.binary(max_size=3) | st.sampled_from([bytearray(b'x'), object(), 2 ** 70]),
+    lambda inner: st.lists(inner, max_size=3) | st.tuples(inner, inner)
+    | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    | st.lists(inner, max_size=2).map(ListSub)
+    | st.dictionaries(st.text(max_size=2), inner, max_size=2).map(DictSub),
+    max_leaves=10)
+
+
+@pytest.mark.skipif(packet._c_encode_text is None, reason='C speedups not built')
+@settings(max_examples=3000, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(ptype=st.sampled_from([packet.EVENT, packet.ACK]),
+       data=st.one_of(json_values, st.lists(json_values, max_size=3)),
+       namespace=st.sampled_from([None, '/', '/chat', '', '/\u00e9']),
+       id=st.sampled_from([None, 0, 7, 10 ** 20]))
+@example(ptype=packet.EVENT, data=['a', b'x'], namespace=None, id=None)
+@example(ptype=packet.ACK, data=[[[[]]]], namespace='/', id=1)
+def test_c_encode_and_python_agree(ptype, data, namespace, id):
+    py = encoded(ptype, data, namespace, id, None)
+    c = encoded(ptype, data, namespace, id, packet._c_encode_text)
+    assert c == py
+
+
+@pytest.mark.skipif(packet._c_encode_text is None, reason='C speedups not built')
+def test_c_encode_fallbacks_and_errors():
+    encode, plain = packet._c_encode_text, packet._c_plain
+    with pytest.raises(TypeError):
+        encode(2, None, None, ['a'])
+    assert encode(2, None, None, ['a'], plain) == '2["a"]'
+    assert encode(3, '/x', 5, [{'a': (1, 2)}], plain) == '3/x,5[{"a":[1,2]}]'
+    # left to the Python code
+    for args in [(2, None, None, ['a', b'x']), (2, None, None, [ListSub()]),
+                 (2, None, None, [{'a': DictSub()}]), (2, None, None, [object()]),
+                 (12, None, None, ['a']), (-1, None, None, ['a']), ('2', None, None, ['a']),
+                 (2, b'/x', None, ['a'])]:
+        assert encode(*args, plain) is None, args
+    deep: Any = []
+    for _ in range(100000):
+        deep = [deep]
+    assert encode(2, None, None, deep, plain) is None
+    circular: Any = {}
+    circular['a'] = [circular]
+    assert encode(2, None, None, ['a', circular], plain) is None
+    with pytest.raises(ValueError, match='Circular reference'):
+        Packet(packet.EVENT, data=['a', circular]).encode()
+    with pytest.raises(TypeError):
+        encode(2, None, None, ['a'], lambda data, indent: 'not a list')
+
+
+@pytest.mark.skipif(packet._c_encode_text is None, reason='C speedups not built')
+def test_c_encode_does_not_leak():
+    encode, plain = packet._c_encode_text, packet._c_plain
+    cases = [(2, None, None, ['a', {'b': [1, 2.5, None]}]), (3, '/chat', 12, [('x', 'y')]),
+             (3, '/', 7, ['z']), (2, None, None, ['a', b'x']), (2, None, None, [object()]),
+             (2, '/n', None, [float('nan')])]
+
+    def run() -> None:
+        for _ in range(2000):
+            for case in cases:
+                try:
+                    encode(*case, plain)
+                except TypeError:
+                    pass
+
+    run()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        grown = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert grown < 20000, grown
