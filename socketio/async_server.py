@@ -33,7 +33,6 @@ def _dispatch_messages_directly(eio: Any) -> None:
     original = eio._trigger_event
     handlers = eio.handlers
     registered = handlers.get('message')
-    logger = eio.logger
 
     async def _trigger_event(event: str, *args: Any, **kwargs: Any) -> Any:
         if event == 'message' and not kwargs.get('run_async') and \
@@ -43,7 +42,7 @@ def _dispatch_messages_directly(eio: Any) -> None:
             except asyncio.CancelledError:
                 return None
             except Exception:
-                logger.exception('message async handler error')
+                eio.logger.exception('message async handler error')
                 return None
         return await original(event, *args, **kwargs)
 

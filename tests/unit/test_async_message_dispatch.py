@@ -49,6 +49,7 @@ def test_messages_skip_engineio_wrapper():
 
 def test_errors_are_logged_like_engineio_and_bad_packets_like_before(caplog):
     sio, sent = connected_server(logger=logging.getLogger('test.dispatch'))
+    sio.eio.logger = logging.getLogger('test.dispatch.eio')
 
     async def scenario():
         await sio.eio._trigger_event('connect', 'e1', {}, run_async=False)
