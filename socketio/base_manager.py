@@ -8,7 +8,9 @@ managers extend it to coordinate several processes.
 Data model: ``rooms[namespace][room]`` maps each Socket.IO sid in the room to
 its Engine.IO sid. The room ``None`` of a namespace holds every connected
 client (a :class:`ClientMap`, so that Engine.IO sids map back to sids) and
-every client also sits in a room named after its own sid.
+every client also sits in a room named after its own sid. Rooms are
+:class:`Room` dicts, which keep the list of their Engine.IO sids for
+broadcasts.
 """
 from __future__ import annotations
 
@@ -26,45 +28,35 @@ from .trampoline import Flow, call, flow_method, run
 default_logger = logging.getLogger('socketio')
 
 
-class ClientMap(dict):
-    """``sid -> eio_sid`` of everyone in a namespace, keeping the inverse
-    mapping (``inverse``, ``eio_sid -> sid``) in step.
+class Room(dict):
+    """``sid -> eio_sid`` of the members of a room, with the list of their
+    Engine.IO sids kept until the next change: repeated broadcasts to the
+    room copy nothing. Every change goes through the methods below."""
 
-    A plain dict underneath, so that a broadcast copies its recipients at C
-    speed (it replaced a ``bidict``, whose iteration is Python code).
-    """
-
-    __slots__ = ('inverse', '_eio_sids')
+    __slots__ = ('_eio_sids',)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
-        self.inverse: Dict[str, str] = {}
         self._eio_sids: Optional[List[str]] = None
         self.update(*args, **kwargs)
 
     def eio_sids(self) -> List[str]:
         """The Engine.IO sids, as a list kept until the next change (do not
-        modify it): repeated broadcasts to everyone copy nothing."""
+        modify it)."""
         eio_sids = self._eio_sids
         if eio_sids is None:
             eio_sids = self._eio_sids = list(self.values())
         return eio_sids
 
     def __setitem__(self, sid: str, eio_sid: str) -> None:
-        old = self.get(sid)
-        if old is not None:
-            self.inverse.pop(old, None)
         dict.__setitem__(self, sid, eio_sid)
-        self.inverse[eio_sid] = sid
         self._eio_sids = None
 
     def __delitem__(self, sid: str) -> None:
-        eio_sid = self[sid]
         dict.__delitem__(self, sid)
-        self.inverse.pop(eio_sid, None)
         self._eio_sids = None
 
-    def __ior__(self, other: Any) -> ClientMap:
+    def __ior__(self, other: Any) -> Room:
         self.update(other)
         return self
 
@@ -77,13 +69,11 @@ class ClientMap(dict):
 
     def popitem(self) -> Tuple[str, str]:
         sid, eio_sid = dict.popitem(self)
-        self.inverse.pop(eio_sid, None)
         self._eio_sids = None
         return sid, eio_sid
 
     def clear(self) -> None:
         dict.clear(self)
-        self.inverse.clear()
         self._eio_sids = None
 
     def update(self, *args: Any, **kwargs: Any) -> None:
@@ -95,8 +85,44 @@ class ClientMap(dict):
             self[sid] = eio_sid
         return self[sid]
 
-    def copy(self) -> ClientMap:
-        return ClientMap(self)
+    def copy(self) -> Room:
+        return type(self)(self)
+
+
+class ClientMap(Room):
+    """The room of everyone in a namespace: also keeps the inverse mapping
+    (``inverse``, ``eio_sid -> sid``) in step.
+
+    A plain dict underneath, so that a broadcast copies its recipients at C
+    speed (it replaced a ``bidict``, whose iteration is Python code).
+    """
+
+    __slots__ = ('inverse',)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.inverse: Dict[str, str] = {}
+        super().__init__(*args, **kwargs)
+
+    def __setitem__(self, sid: str, eio_sid: str) -> None:
+        old = self.get(sid)
+        if old is not None:
+            self.inverse.pop(old, None)
+        Room.__setitem__(self, sid, eio_sid)
+        self.inverse[eio_sid] = sid
+
+    def __delitem__(self, sid: str) -> None:
+        eio_sid = self[sid]
+        Room.__delitem__(self, sid)
+        self.inverse.pop(eio_sid, None)
+
+    def popitem(self) -> Tuple[str, str]:
+        sid, eio_sid = Room.popitem(self)
+        self.inverse.pop(eio_sid, None)
+        return sid, eio_sid
+
+    def clear(self) -> None:
+        Room.clear(self)
+        self.inverse.clear()
 
 
 class BaseManager(NativeFlowShells):
@@ -234,7 +260,7 @@ class BaseManager(NativeFlowShells):
         ns_rooms = self.rooms.setdefault(namespace, {})
         members = ns_rooms.get(room)
         if members is None:
-            members = ns_rooms[room] = ClientMap() if room is None else {}
+            members = ns_rooms[room] = ClientMap() if room is None else Room()
         members[sid] = eio_sid
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
@@ -320,7 +346,7 @@ class BaseManager(NativeFlowShells):
         if not members:
             return []
         if skip_sid is None:
-            return members.eio_sids() if type(members) is ClientMap else list(members.values())
+            return members.eio_sids() if isinstance(members, Room) else list(members.values())
         return [eio_sid for sid, eio_sid in members.items() if sid not in skip]
 
     def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:

@@ -414,3 +414,55 @@ def test_emit_uses_server_packet_class(bm):
     pkt = bm.server._send_eio_packet.call_args.args[1]
     decoded = msgpack_packet.MsgPackPacket(encoded_packet=pkt.data)
     assert decoded.data == ['ev', {'a': 1}]
+
+
+# -- Room and ClientMap: the cached Engine.IO sids follow every change -----------
+
+ROOM_CHANGES = [
+    ('setitem', lambda r: r.__setitem__('c', 'ec')),
+    ('replace', lambda r: r.__setitem__('a', 'ea2')),
+    ('delitem', lambda r: r.__delitem__('a')),
+    ('pop', lambda r: r.pop('a')),
+    ('pop missing', lambda r: r.pop('zz', None)),
+    ('popitem', lambda r: r.popitem()),
+    ('clear', lambda r: r.clear()),
+    ('update', lambda r: r.update({'c': 'ec'}, d='ed')),
+    ('ior', lambda r: r.__ior__({'c': 'ec'})),
+    ('setdefault', lambda r: r.setdefault('c', 'ec')),
+    ('setdefault existing', lambda r: r.setdefault('a', 'other')),
+]
+
+
+@pytest.mark.parametrize('cls', [base_manager.Room, base_manager.ClientMap])
+@pytest.mark.parametrize('name,change', ROOM_CHANGES, ids=[c[0] for c in ROOM_CHANGES])
+def test_room_cache_follows_changes(cls, name, change):
+    room = cls({'a': 'ea', 'b': 'eb'})
+    first = room.eio_sids()
+    assert first == ['ea', 'eb'] and room.eio_sids() is first  # kept
+    change(room)
+    assert room.eio_sids() == list(dict(room).values())
+    if isinstance(room, base_manager.ClientMap):
+        assert room.inverse == {eio_sid: sid for sid, eio_sid in room.items()}
+
+
+def test_room_copy_and_equality():
+    room = base_manager.Room(a='ea')
+    copy = room.copy()
+    assert type(copy) is base_manager.Room and copy == {'a': 'ea'} and copy is not room
+    clients = base_manager.ClientMap(a='ea')
+    assert type(clients.copy()) is base_manager.ClientMap
+    assert clients.copy().inverse == {'ea': 'a'}
+
+
+def test_rooms_are_room_objects_and_broadcasts_follow_membership(bm):
+    sid1 = bm.connect('e1', '/')
+    sid2 = bm.connect('e2', '/')
+    bm.enter_room(sid1, '/', 'r')
+    assert type(bm.rooms['/']['r']) is base_manager.Room
+    bm.emit('ev', 1, '/', room='r')
+    bm.enter_room(sid2, '/', 'r')
+    bm.emit('ev', 2, '/', room='r')
+    bm.leave_room(sid1, '/', 'r')
+    bm.emit('ev', 3, '/', room='r')
+    assert sent(bm) == [('e1', '2["ev",1]'), ('e1', '2["ev",2]'), ('e2', '2["ev",2]'),
+                        ('e2', '2["ev",3]')]
