@@ -419,8 +419,9 @@ error:
     return -1;
 }
 
-/* New reference to a tuple of the given new references (stolen, NULL ones
- * mean None), or NULL with an exception set (all of them released). */
+/* New reference to a tuple of the given new references (stolen; a NULL one
+ * means None, unless an exception is set, as it is when making an item
+ * failed), or NULL with an exception set (all of them released). */
 static PyObject *
 steal_into_tuple(PyObject **items, int size)
 {
@@ -493,12 +494,7 @@ parse_header(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     items[2] = namespace;
     items[3] = ack_id;
     items[4] = PyLong_FromSsize_t(i);
-    if (items[0] == NULL || items[1] == NULL || items[4] == NULL) {
-        if (!PyErr_Occurred()) {  /* pragma: no cover */
-            PyErr_NoMemory();
-        }
-    }
-    return steal_into_tuple(items, 5);
+    return steal_into_tuple(items, 5);  /* a NULL made by an error fails */
 }
 
 /* ---- decode --------------------------------------------------------------- */
@@ -635,12 +631,7 @@ decode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     items[2] = namespace;
     items[3] = ack_id;
     items[4] = value;
-    if (items[0] == NULL || items[1] == NULL) {
-        if (!PyErr_Occurred()) {  /* pragma: no cover */
-            PyErr_NoMemory();
-        }
-    }
-    return steal_into_tuple(items, 5);
+    return steal_into_tuple(items, 5);  /* a NULL made by an error fails */
 
 python_path:
     Py_XDECREF(scanned);

@@ -20,6 +20,19 @@ if packet._c_parse_header is not None:
 LONG_ID = '1' * 100
 
 
+def memory_growth(run: Callable[[], None]) -> int:
+    """Bytes still allocated after a second ``run()`` (the first one warms
+    up caches): a C function that leaks grows by its calls."""
+    run()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        run()
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
 def outcome(parse: Callable[[str, Any], tuple], text: str, max_attachments: Any) -> Any:
     """The result tuple, or the exception type and message."""
     try:
@@ -165,14 +178,7 @@ def test_c_parse_header_does_not_leak():
                 outcome(parse, text, 1000)
                 outcome(parse, text, None)
 
-    run()  # warm up caches
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        run()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
+    grown = memory_growth(run)
     assert grown < 20000, grown  # a leak would be tens of thousands of objects
     assert [sys.getrefcount(text) for text in texts] == refcounts
 
@@ -380,15 +386,8 @@ def test_c_decode_does_not_leak():
                 except ValueError:
                     pass
 
-    run()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        run()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 20000, grown
+    grown = memory_growth(run)
+    assert grown < 20000, grown  # a leak would be tens of thousands of objects
     assert [sys.getrefcount(text) for text in texts] == refcounts
 
 
@@ -480,12 +479,5 @@ def test_c_encode_does_not_leak():
                 except TypeError:
                     pass
 
-    run()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        run()
-        grown = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    assert grown < 20000, grown
+    grown = memory_growth(run)
+    assert grown < 20000, grown  # a leak would be tens of thousands of objects
