@@ -33,6 +33,7 @@ HELPERS = {
     '_flow_awaitable_': inspect.isawaitable,
     '_flow_coroutine_': trampoline.CoroutineType,
     '_flow_plain_': trampoline.PLAIN,
+    '_flow_type_': type,  # not ``type``, which a flow's module might shadow
     '_flow_run_': trampoline.run,
     '_flow_run_async_': trampoline.run_async,
 }
@@ -60,17 +61,17 @@ class _Rewriter(ast.NodeTransformer):
         if not self.is_async:
             return ast.copy_location(direct, node)
         # trampoline.must_await inlined (no call for the usual results):
-        # (await _t) if type(_t := fn(*args)) is _flow_coroutine_ or (
-        #     type(_t) not in _flow_plain_ and _flow_awaitable_(_t)) else _t
+        # (await _t) if _flow_type_(_t := fn(*args)) is _flow_coroutine_ or (
+        #     _flow_type_(_t) not in _flow_plain_ and _flow_awaitable_(_t)) else _t
         self.temps += 1
         temp = f'_flow_t{self.temps}_'
 
         def load(name: str) -> ast.Name:
             return ast.Name(name, ast.Load())
 
-        kind = ast.Call(func=load('type'), args=[load(temp)], keywords=[])
+        kind = ast.Call(func=load('_flow_type_'), args=[load(temp)], keywords=[])
         is_coroutine = ast.Compare(
-            left=ast.Call(func=load('type'), args=[ast.NamedExpr(
+            left=ast.Call(func=load('_flow_type_'), args=[ast.NamedExpr(
                 target=ast.Name(temp, ast.Store()), value=direct)], keywords=[]),
             ops=[ast.Is()], comparators=[load('_flow_coroutine_')])
         maybe_awaitable = ast.BoolOp(op=ast.And(), values=[
