@@ -87,12 +87,24 @@ class KafkaManager(PubSubManager):
                 producer = self._kafka_producer()
                 future = producer.send(self.channel, value=value, key=key)
                 producer.flush(timeout=FLUSH_TIMEOUT)
+                future.get(timeout=FLUSH_TIMEOUT)  # raises what the send ran into
                 return future
             except Exception as exc:
+                # a producer that failed may stay failed (after a broker
+                # restart it can keep an unusable producer id): a new one
+                self._close_producer()
                 self._get_logger().error(
                     'Cannot publish to kafka... ' + ('retrying' if retry else 'giving up'),
                     extra={'kafka_exception': str(exc)})
         return None
+
+    def _close_producer(self) -> None:
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            try:
+                producer.close(timeout=0)
+            except Exception:  # already broken
+                pass
 
     def _kafka_listen(self) -> Iterator[Any]:
         """Yield the records of the channel's topic, reconnecting with a backoff."""

@@ -4,14 +4,22 @@ The shared Redis on 127.0.0.1:6379 carries the cluster scenarios; the fault
 test runs a private ``redis-server`` on a free port and restarts it.
 """
 import shutil
+import socket
 import subprocess
 import sys
 
 import pytest
 from conftest import free_port, require_service
-from support import ROOT, process
+from support import ROOT, process, wait_for
 
-from e2e.mq_support import check_garbage, check_resumes, cluster, run_all
+from e2e.mq_support import (
+    check_callbacks,
+    check_emits,
+    check_garbage,
+    check_resumes,
+    cluster,
+    run_all,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -62,3 +70,52 @@ def test_private_redis_restarted(kind, tmp_path):
         assert 'Cannot publish to redis' in c.log('A')
     finally:
         c_ctx.__exit__(None, None, None)
+
+
+def wait_for_unix_socket(path, proc, timeout=15):
+    """Wait until a Redis server answers PING on the unix socket ``path``."""
+    def answers():
+        if proc.poll() is not None:
+            raise AssertionError(f'redis-server exited: {proc.stdout.read()}')
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.settimeout(1)
+                sock.connect(str(path))
+                sock.sendall(b'PING\r\n')
+                return sock.recv(16).startswith(b'+PONG')
+        except OSError:
+            return False
+
+    wait_for(answers, timeout=timeout, what=f'redis on {path}')
+
+
+@pytest.mark.parametrize('kind', ['redis', 'aioredis'])
+def test_unix_socket_url(kind, tmp_path):
+    """unix:// URLs: both managers on a private Redis that listens on a socket file only."""
+    if shutil.which('redis-server') is None:
+        require_service('127.0.0.1', -1, 'redis-server binary')
+    path = tmp_path / 'redis.sock'
+    with process([shutil.which('redis-server'), '--port', '0', '--unixsocket', str(path),
+                  '--unixsocketperm', '700', '--save', '', '--appendonly', 'no']) as redis:
+        wait_for_unix_socket(path, redis)
+        with cluster(kind, f'unix://{path}?db=0', tmp_path) as c:
+            check_emits(c)
+            check_callbacks(c)
+
+
+@pytest.mark.parametrize('kind', ['redis', 'aioredis'])
+def test_sentinel_url(kind, tmp_path):
+    """redis+sentinel:// URLs: the managers ask a real Sentinel for the master."""
+    if shutil.which('redis-server') is None:
+        require_service('127.0.0.1', -1, 'redis-server binary')
+    master_port, sentinel_port = free_port(), free_port()
+    config = tmp_path / 'sentinel.conf'  # Sentinel rewrites its configuration file
+    config.write_text(f'port {sentinel_port}\nbind 127.0.0.1\ndir {tmp_path}\n'
+                      f'sentinel monitor socketio-test 127.0.0.1 {master_port} 1\n')
+    with redis_server(master_port), \
+            process([shutil.which('redis-server'), str(config), '--sentinel'],
+                    port=sentinel_port):
+        url = f'redis+sentinel://127.0.0.1:{sentinel_port}/0/socketio-test'
+        with cluster(kind, url, tmp_path) as c:
+            check_emits(c)
+            check_callbacks(c)

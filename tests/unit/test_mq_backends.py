@@ -121,11 +121,23 @@ class TestKafka:
         assert kwargs['key'] == b't'  # one partition per channel: messages stay in order
         assert json.loads(kwargs['value']) == MESSAGE
         producer.flush.assert_called_once()
+        producer.send.return_value.get.assert_called_once()  # the outcome is checked
         producer.send.side_effect = RuntimeError('no broker')
         with caplog.at_level(logging.ERROR):
             assert mgr._publish(MESSAGE) is None
         assert producer.send.call_count == 3
         assert 'Cannot publish to kafka... giving up' in caplog.text
+        # each failure closes the producer: the next attempt builds a new one
+        assert producer.close.call_count == 2 and mgr.producer is None
+
+    def test_a_failed_send_replaces_the_producer(self, kafka):
+        mgr = KafkaManager('kafka://h:1', channel='t')
+        broken, fresh = mock.MagicMock(name='broken'), mock.MagicMock(name='fresh')
+        broken.send.return_value.get.side_effect = RuntimeError('fatal producer state')
+        kafka.KafkaProducer.side_effect = [broken, fresh]
+        assert mgr._publish(MESSAGE) is fresh.send.return_value
+        broken.close.assert_called_once_with(timeout=0)
+        assert mgr.producer is fresh
 
     def test_listen_filters_topics_and_recovers(self, kafka):
         mgr = KafkaManager('kafka://h:1', channel='t')
