@@ -326,9 +326,14 @@ class BaseServer(Endpoint):
     def _handle_eio_message(self, eio_sid: str, data: Any) -> Flow:
         pkt = self._binary_packet.get(eio_sid)
         if pkt is not None:
-            if not isinstance(data, (bytes, bytearray)):
+            if isinstance(data, str):
+                # whatever comes next is the attachment, as in 5.0.3; text
+                # happens with gevent_uwsgi, whose Engine.IO driver takes a
+                # binary frame starting with a byte >= 0x30 for text
+                data = data.encode('utf-8')
+            elif not isinstance(data, (bytes, bytearray)):
                 del self._binary_packet[eio_sid]
-                raise ValueError('Expected a binary attachment, got a text message')
+                raise ValueError('Expected a binary attachment')
             if pkt.add_attachment(data):
                 del self._binary_packet[eio_sid]
                 yield from self._dispatch_binary(eio_sid, pkt)

@@ -4,19 +4,23 @@ frameworks and every tested async mode of the standard server.
 * threading mode is served by Werkzeug (``tests.support.wsgi_server``):
   a real Flask app, a Django-style plain WSGI callable, static files and a
   custom ``socketio_path``;
-* eventlet and gevent monkey-patch the standard library, so each runs in a
-  subprocess (``tests/e2e/servers/wsgi_async_mode_server.py``) stopped by PID.
+* eventlet, gevent and gevent_uwsgi (under uWSGI) monkey-patch the standard
+  library, so each runs in a subprocess
+  (``tests/e2e/servers/wsgi_async_mode_server.py``) stopped by PID.
 
 Our ``socketio.Client`` drives the servers (the JavaScript client is covered
 in ``test_server_js.py``); plain HTTP goes through ``requests``.
 """
+import os
+import shutil
+import sys
 import threading
 import time
 
 import pytest
 import requests
-from conftest import free_port
-from support import python_process, wsgi_server
+from conftest import free_port, require_service
+from support import ROOT, process, python_process, wsgi_server
 
 import socketio
 
@@ -149,15 +153,31 @@ def test_custom_socketio_path():
 
 # -- eventlet and gevent, each in its own process ----------------------------------------
 
-@pytest.fixture(scope='module', params=['eventlet', 'gevent'])
+def uwsgi_process(port):
+    """The server script under uWSGI's gevent loop (gevent_uwsgi mode)."""
+    uwsgi = shutil.which('uwsgi', path=os.path.dirname(sys.executable)) or \
+        shutil.which('uwsgi')
+    if uwsgi is None:
+        require_service('127.0.0.1', -1, 'uwsgi (pip install uwsgi)')
+    return process([uwsgi, '--http', f'127.0.0.1:{port}', '--gevent', '100',
+                    '--http-websockets', '--master', '--die-on-term', '--disable-logging',
+                    '--wsgi-file', str(ROOT / 'tests/e2e/servers/wsgi_async_mode_server.py'),
+                    '--pyargv', 'gevent_uwsgi'], port=port, env={'PYTHONPATH': str(ROOT)})
+
+
+@pytest.fixture(scope='module', params=['eventlet', 'gevent', 'gevent_uwsgi'])
 def async_mode_server(request):
     mode = request.param
-    pytest.importorskip(mode)
+    pytest.importorskip('eventlet' if mode == 'eventlet' else 'gevent')
     if mode == 'gevent':
         pytest.importorskip('geventwebsocket')
     port = free_port()
-    with python_process('tests/e2e/servers/wsgi_async_mode_server.py', mode, str(port),
-                        port=port) as proc:
+    if mode == 'gevent_uwsgi':
+        server = uwsgi_process(port)
+    else:
+        server = python_process('tests/e2e/servers/wsgi_async_mode_server.py', mode,
+                                str(port), port=port)
+    with server as proc:
         yield mode, f'http://127.0.0.1:{port}', proc
 
 
@@ -178,7 +198,11 @@ def test_async_mode_end_to_end(async_mode_server, transports):
         info = client.call('whoami')
         assert info['async_mode'] == mode and info['eio_async_mode'] == mode
         assert info['transport'] == (transports[0] if transports else 'websocket')
-        payload = ('üñí', b'\x00\xff', {'nested': [b'bin']}, [1, 2.5, None, True])
+        # gevent_uwsgi: Engine.IO's driver takes a binary WebSocket frame
+        # whose first byte is >= 0x30 for text (uWSGI does not say which)
+        binary = b'\x01bin' if mode == 'gevent_uwsgi' and transports != ['polling'] \
+            else b'bin'
+        payload = ('üñí', b'\x00\xff', {'nested': [binary]}, [1, 2.5, None, True])
         assert client.call('echo', payload) == payload
         assert client.call('ask', 21) == 42
         client.emit('later', 0.05)

@@ -908,6 +908,24 @@ def test_handle_event_binary():
     assert s._binary_packet == {}
 
 
+def test_handle_event_binary_attachment_arriving_as_text():
+    # uWSGI's WebSocket API (gevent_uwsgi) gives frames as bytes and
+    # Engine.IO decodes those starting with a byte >= 0x30 as text
+    s = socketio.Server(async_handlers=False)
+    sid = s.manager.connect('123', '/')
+    handler = mock.MagicMock()
+    s.on('my message', handler)
+    s._handle_eio_message('123', '52-["my message",{"_placeholder":true,"num":0},'
+                                 '{"_placeholder":true,"num":1}]')
+    s._handle_eio_message('123', 'bin\u00e9')
+    s._handle_eio_message('123', b'\x00raw')
+    handler.assert_called_once_with(sid, 'bin\u00e9'.encode(), b'\x00raw')
+    s._handle_eio_message('123', '51-["my message",{"_placeholder":true,"num":0}]')
+    with pytest.raises(ValueError, match='Expected a binary attachment'):
+        s._handle_eio_message('123', 42)
+    assert s._binary_packet == {}
+
+
 def test_handle_binary_packet_not_connected():
     s = socketio.Server(async_handlers=False)
     with pytest.raises(ValueError):
@@ -1242,18 +1260,16 @@ def test_instrument_requires_auth():
         s.instrument()
 
 
-def test_text_message_instead_of_attachment_drops_the_packet():
+def test_text_message_where_an_attachment_is_due_is_the_attachment():
+    # as in 5.0.3, whatever comes next is the attachment (text as UTF-8)
     s = socketio.Server(async_handlers=False)
     handler = mock.MagicMock()
     s.on('my message', handler)
     s.manager.connect('123', '/')
     s._handle_eio_message('123', '51-["my message",{"_placeholder":true,"num":0}]')
-    with pytest.raises(ValueError):
-        s._handle_eio_message('123', '2["my message","text"]')
-    assert s._binary_packet == {}
-    handler.assert_not_called()
     s._handle_eio_message('123', '2["my message","text"]')
-    handler.assert_called_once_with('1', 'text')
+    assert s._binary_packet == {}
+    handler.assert_called_once_with('1', b'2["my message","text"]')
 
 
 def test_stray_attachment_is_invalid():

@@ -1,22 +1,26 @@
-"""A ``socketio.Server`` in eventlet or gevent mode, run as its own process.
+"""A ``socketio.Server`` in eventlet, gevent or gevent_uwsgi mode, run as its
+own process.
 
-Usage: ``python wsgi_async_mode_server.py eventlet|gevent PORT``.
+Usage: ``python wsgi_async_mode_server.py eventlet|gevent PORT``, or under
+uWSGI for gevent_uwsgi: ``uwsgi --http 127.0.0.1:PORT --gevent 100
+--http-websockets --wsgi-file wsgi_async_mode_server.py --pyargv
+gevent_uwsgi`` (uWSGI serves the module's ``application``).
 
-Both modes monkey-patch the standard library, so they never run inside the
+The modes monkey-patch the standard library, so they never run inside the
 test process. eventlet is served with ``eventlet.wsgi``; gevent with gevent's
 ``pywsgi`` and gevent-websocket's ``WebSocketHandler`` (what python-engineio's
-gevent mode expects for WebSocket). The program prints ``ready`` once it
-listens and runs until it is stopped by PID.
+gevent mode expects for WebSocket); gevent_uwsgi by uWSGI's gevent loop and
+its WebSocket API. The eventlet and gevent programs print ``ready`` once
+they listen; every server runs until it is stopped by PID.
 """
 import sys
 
 MODE = sys.argv[1]
-PORT = int(sys.argv[2])
 
 if MODE == 'eventlet':
     import eventlet
     eventlet.monkey_patch()
-elif MODE == 'gevent':
+elif MODE in ('gevent', 'gevent_uwsgi'):
     from gevent import monkey
     monkey.patch_all()
 else:  # pragma: no cover
@@ -85,19 +89,19 @@ def reason_of(sid, other):
     return reasons.get(other)
 
 
-app = socketio.WSGIApp(sio)
+app = application = socketio.WSGIApp(sio)
 
 if MODE == 'eventlet':
     import eventlet.wsgi
 
-    listener = eventlet.listen(('127.0.0.1', PORT))
+    listener = eventlet.listen(('127.0.0.1', int(sys.argv[2])))
     print('ready', flush=True)
     eventlet.wsgi.server(listener, app, log_output=False)
-else:
+elif MODE == 'gevent':
     from gevent import pywsgi
     from geventwebsocket.handler import WebSocketHandler
 
-    server = pywsgi.WSGIServer(('127.0.0.1', PORT), app, handler_class=WebSocketHandler,
-                               log=None)
+    server = pywsgi.WSGIServer(('127.0.0.1', int(sys.argv[2])), app,
+                               handler_class=WebSocketHandler, log=None)
     print('ready', flush=True)
     server.serve_forever()
