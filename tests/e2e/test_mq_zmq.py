@@ -3,7 +3,7 @@ import pytest
 from conftest import free_port
 from support import python_process
 
-from e2e.mq_support import check_resumes, cluster, run_all
+from e2e.mq_support import check_resumes, cluster, cluster_after_outage, run_all
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -30,12 +30,8 @@ def test_forwarder_restarted(tmp_path):
     ports: an emit meanwhile neither hangs nor crashes a server, and the
     sockets reconnect by themselves."""
     sink, pub = free_port(), free_port()
-    with forwarder(sink, pub):
-        c_ctx = cluster('zmq', f'zmq+tcp://127.0.0.1:{sink}+{pub}', tmp_path)
-        c = c_ctx.__enter__()
-    try:  # the forwarder is gone now
+    with cluster_after_outage(lambda: forwarder(sink, pub), 'zmq',
+                              f'zmq+tcp://127.0.0.1:{sink}+{pub}', tmp_path) as c:
         c.peers['a1'].ask('emit', {'event': 'msg', 'data': 'while-down'}, timeout=20)
         with forwarder(sink, pub):
             check_resumes(c, 'after-restart')
-    finally:
-        c_ctx.__exit__(None, None, None)
