@@ -4,11 +4,19 @@
 #   bash scripts/demo.sh [arguments for examples/chat/app.py...]
 #   bash scripts/demo.sh --port 5001 --redis redis://127.0.0.1:6379/0
 #
-# Uses the same .venv as scripts/test.sh and installs it on first use.
+# Uses the same .venv as scripts/test.sh. On first use it installs only what
+# the demo runs on (the package, werkzeug, simple-websocket; redis for --redis),
+# which takes seconds; an existing test install is reused as it is.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
-setup_venv
+# redis is needed only with --redis (argparse also takes --redis=URL or --r...).
+need=""
+[ -n "${SOCKETIO_REDIS:-}" ] && need=redis
+for arg in "$@"; do
+    case "$arg" in --r*) need=redis ;; esac
+done
+setup_demo_venv "$need"
 
 APP="examples/chat/app.py"
 if [ ! -f "$APP" ]; then

@@ -254,6 +254,12 @@ def create_app(redis_url: Optional[str] = None) -> socketio.WSGIApp:
     sio = create_server(redis_url)
     return socketio.WSGIApp(sio, static_files={
         '/': os.path.join(STATIC, 'index.html'),
+        # the favicon types are given here, as Engine.IO's table has neither;
+        # /favicon.ico is what browsers ask for when a page names no icon
+        '/favicon.ico': {'filename': os.path.join(STATIC, 'favicon.ico'),
+                         'content_type': 'image/x-icon'},
+        '/static/favicon.svg': {'filename': os.path.join(STATIC, 'favicon.svg'),
+                                'content_type': 'image/svg+xml'},
         '/static': STATIC,
     })
 
