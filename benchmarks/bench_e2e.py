@@ -210,7 +210,8 @@ def _median(results: List[Dict[str, Any]], key: str) -> Optional[float]:
 
 def _median_ratio(ours: List[Dict[str, Any]], theirs: List[Dict[str, Any]],
                   key: str) -> Optional[float]:
-    values = [a[key] / b[key] for a, b in zip(ours, theirs) if a.get(key) and b.get(key)]
+    values = [a[key] / b[key] for a, b in zip(ours, theirs, strict=False)
+              if a.get(key) and b.get(key)]
     return statistics.median(values) if values else None
 
 

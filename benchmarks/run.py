@@ -70,8 +70,9 @@ def table(rows: List[Dict[str, Any]]) -> str:
     widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
     out = []
     for n, line in enumerate(lines):
+        cells = enumerate(zip(line, widths, strict=False))
         out.append('  '.join(cell.rjust(w) if 0 < i < 5 else cell.ljust(w)
-                             for i, (cell, w) in enumerate(zip(line, widths))).rstrip())
+                             for i, (cell, w) in cells).rstrip())
         if n == 0:
             out.append('-' * len(out[0]))
     return '\n'.join(out)

@@ -11,6 +11,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 
 CI="${CI:-}"
+# Pythons whose unit test run is added to the suite (oldest and newest supported).
+OTHER_PYTHONS="${OTHER_PYTHONS-3.10 3.13}"
 
 port_open() {  # host port
     (exec 3<>"/dev/tcp/$1/$2") >/dev/null 2>&1
@@ -96,7 +98,7 @@ fi
 # ---------------------------------------------------------------- lint
 section "lint (ruff)"
 lint_dirs=()
-for d in socketio tests examples benchmarks; do
+for d in socketio tests examples benchmarks scripts; do
     [ -d "$d" ] && lint_dirs+=("$d")
 done
 lint_rc=0
@@ -107,6 +109,16 @@ else
     echo "nothing to lint yet"
 fi
 
+# ---------------------------------------------------------------- generated code
+section "generated modules (scripts/unasync.py --check)"
+gen_rc=0
+python scripts/unasync.py --check || gen_rc=$?
+
+# ---------------------------------------------------------------- types
+section "types (mypy socketio)"
+types_rc=0
+python -m mypy || types_rc=$?
+
 # ---------------------------------------------------------------- tests
 section "tests (pytest)"
 test_rc=0
@@ -115,6 +127,30 @@ if [ "$test_rc" -eq 5 ]; then
     warn "pytest collected no tests (exit code 5); treated as success"
     test_rc=0
 fi
+
+# ------------------------------------------------- unit tests on other Pythons
+# The oldest and newest supported Pythons, when installed (the suite above
+# runs on .venv's). Each gets a virtual environment of its own with the
+# package and what the unit tests need ([unit] extra).
+other_rc=0
+for version in $OTHER_PYTHONS; do
+    section "unit tests on Python $version"
+    if ! command -v "python$version" >/dev/null 2>&1; then
+        echo "python$version not installed; skipped"
+        continue
+    fi
+    other_venv="$REPO_ROOT/.venv-$version"
+    if ! "$other_venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
+        "python$version" -m venv "$other_venv" || { other_rc=1; continue; }
+    fi
+    other_stamp="$other_venv/.python-socketio-installed"
+    other_key="$(cat pyproject.toml setup.py socketio/_speedups.c | sha256sum | cut -d' ' -f1)"
+    if [ ! -f "$other_stamp" ] || [ "$(cat "$other_stamp")" != "$other_key" ]; then
+        "$other_venv/bin/python" -m pip install -q -e '.[unit]' \
+            && printf '%s' "$other_key" > "$other_stamp" || { other_rc=1; continue; }
+    fi
+    "$other_venv/bin/python" -m pytest -p no:cacheprovider -q tests/unit || other_rc=$?
+done
 
 # ---------------------------------------------------------------- docs
 docs_rc=0
@@ -127,9 +163,12 @@ fi
 # ---------------------------------------------------------------- summary
 section "summary"
 status() { [ "$1" -eq 0 ] && echo ok || echo "FAILED (exit $1)"; }
-echo "lint:  $(status "$lint_rc")"
-echo "tests: $(status "$test_rc")"
-echo "docs:  $(status "$docs_rc")"
-if [ "$lint_rc" -ne 0 ] || [ "$test_rc" -ne 0 ] || [ "$docs_rc" -ne 0 ]; then
-    exit 1
-fi
+echo "lint:            $(status "$lint_rc")"
+echo "generated code:  $(status "$gen_rc")"
+echo "types:           $(status "$types_rc")"
+echo "tests:           $(status "$test_rc")"
+echo "other Pythons:   $(status "$other_rc") ($OTHER_PYTHONS)"
+echo "docs:            $(status "$docs_rc")"
+for rc in "$lint_rc" "$gen_rc" "$types_rc" "$test_rc" "$other_rc" "$docs_rc"; do
+    [ "$rc" -eq 0 ] || exit 1
+done

@@ -1,29 +1,125 @@
 """Class-based namespaces for the asyncio server and client.
 
-The proxy methods are inherited: with an asyncio server or client they return
-awaitables, so ``await self.emit(...)`` works. ``on_<event>`` methods may be
-coroutines or plain functions.
+Events are dispatched to methods named ``on_<event>``, which may be
+coroutine functions or plain functions; the other methods act on the
+namespace of the object unless told otherwise.
 """
-from . import namespace
-from .base_namespace import async_trigger_event
+# The source of socketio/namespace.py (scripts/unasync.py).  # async-only
+from __future__ import annotations
+
+import inspect  # async-only
+from typing import Any, Optional
+
+from .base_namespace import BaseClientNamespace, BaseNamespace, BaseServerNamespace
 
 
-class AsyncNamespace(namespace.Namespace):
-    """Base class for class-based namespaces of :class:`socketio.AsyncServer`."""
+async def trigger_event(self: Any, event: str, *args: Any) -> Any:
+    """Call the ``on_<event>`` method, if there is one, with ``args`` and
+    return what it returns."""
+    handler = getattr(self, 'on_' + event, None)
+    if handler is None:
+        return None
+    result = handler(*args)
+    if inspect.isawaitable(result):  # async-only
+        result = await result
+    return result
 
-    trigger_event = async_trigger_event  # type: ignore[assignment]
 
-    def is_asyncio_based(self) -> bool:
+class AsyncNamespace(BaseServerNamespace):
+    """Base class for class-based namespaces of :class:`socketio.AsyncServer`.
+
+    For example the ``connect`` event calls ``on_connect(sid, environ[,
+    auth])`` and a ``my_event`` event ``on_my_event(sid, *args)``.
+    """
+
+    trigger_event = trigger_event
+
+    def is_asyncio_based(self) -> bool:  # async-only
         return True
 
+    async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
+                   skip_sid: Any = None, namespace: Optional[str] = None,
+                   callback: Any = None, **kwargs: Any) -> Any:
+        """Emit an event (see :meth:`socketio.AsyncServer.emit`)."""
+        return await self.server.emit(event, data=data, room=to or room, skip_sid=skip_sid,
+                               namespace=namespace or self.namespace, callback=callback,
+                               **kwargs)
 
-class AsyncClientNamespace(namespace.ClientNamespace):
+    async def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
+                   namespace: Optional[str] = None, callback: Any = None,
+                   **kwargs: Any) -> Any:
+        """Send a ``message`` event (see :meth:`socketio.AsyncServer.send`)."""
+        return await self.server.send(data, room=to or room, skip_sid=skip_sid,
+                               namespace=namespace or self.namespace, callback=callback,
+                               **kwargs)
+
+    async def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
+                   namespace: Optional[str] = None, timeout: Any = None,
+                   **kwargs: Any) -> Any:
+        """Emit an event to one client and return its acknowledgement (see
+        :meth:`socketio.AsyncServer.call`; here ``timeout`` defaults to
+        waiting forever)."""
+        return await self.server.call(event, data=data, to=to, sid=sid,
+                                      namespace=namespace or self.namespace,
+                                      timeout=timeout, **kwargs)
+
+    async def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> Any:
+        """Put a client in a room."""
+        return await self.server.enter_room(sid, room, namespace=namespace or self.namespace)
+
+    async def leave_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> Any:
+        """Take a client out of a room."""
+        return await self.server.leave_room(sid, room, namespace=namespace or self.namespace)
+
+    async def close_room(self, room: Any, namespace: Optional[str] = None) -> Any:
+        """Remove every client from a room."""
+        return await self.server.close_room(room, namespace=namespace or self.namespace)
+
+    async def get_session(self, sid: str, namespace: Optional[str] = None) -> Any:
+        """Return a client's user session."""
+        return await self.server.get_session(sid, namespace=namespace or self.namespace)
+
+    async def save_session(self, sid: str, session: Any,
+                           namespace: Optional[str] = None) -> Any:
+        """Store a client's user session."""
+        return await self.server.save_session(sid, session, namespace=namespace or self.namespace)
+
+    async def disconnect(self, sid: str, namespace: Optional[str] = None) -> Any:
+        """Disconnect a client from this namespace."""
+        return await self.server.disconnect(sid, namespace=namespace or self.namespace)
+
+
+class AsyncClientNamespace(BaseClientNamespace):
     """Base class for class-based namespaces of :class:`socketio.AsyncClient`."""
 
-    trigger_event = async_trigger_event  # type: ignore[assignment]
+    trigger_event = trigger_event
 
-    def is_asyncio_based(self) -> bool:
+    def is_asyncio_based(self) -> bool:  # async-only
         return True
 
+    async def emit(self, event: str, data: Any = None, namespace: Optional[str] = None,
+                   callback: Any = None) -> Any:
+        """Emit an event to the server."""
+        return await self.client.emit(event, data=data, namespace=namespace or self.namespace,
+                               callback=callback)
 
-__all__ = ['AsyncNamespace', 'AsyncClientNamespace']
+    async def send(self, data: Any, room: Any = None, skip_sid: Any = None,
+                   namespace: Optional[str] = None, callback: Any = None) -> Any:
+        """Send a ``message`` event to the server (``room`` and ``skip_sid``
+        are ignored)."""
+        return await self.client.send(data, namespace=namespace or self.namespace,
+                                      callback=callback)
+
+    async def call(self, event: str, data: Any = None, namespace: Optional[str] = None,
+                   timeout: Any = None) -> Any:
+        """Emit an event to the server and return its acknowledgement (here
+        ``timeout`` defaults to waiting forever)."""
+        return await self.client.call(event, data=data, namespace=namespace or self.namespace,
+                                      timeout=timeout)
+
+    async def disconnect(self) -> Any:
+        """Disconnect the client."""
+        return await self.client.disconnect()
+
+
+__all__ = ['BaseNamespace', 'AsyncNamespace', 'AsyncClientNamespace']

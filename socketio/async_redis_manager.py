@@ -1,16 +1,27 @@
-"""Message-queue manager on Redis pub/sub for asyncio servers (``redis.asyncio``)."""
+"""Message-queue manager on Redis pub/sub for asyncio servers (``pip install
+redis``; ``redis.asyncio`` is used)."""
+# The source of socketio/redis_manager.py (scripts/unasync.py).  # async-only
 from __future__ import annotations
 
-import asyncio
-import logging
-from typing import Any, AsyncIterator, Dict, Optional, Tuple
-from urllib.parse import urlparse
+from typing import Any, AsyncIterator, Dict, Optional, Tuple  # noqa: F401
+from urllib.parse import urlparse  # async-only
 
+from . import pubsub_messages as messages
 from .async_pubsub_manager import AsyncPubSubManager
 from .pubsub_base import LAZY, Backoff, optional_import
-from .redis_manager import RedisBase
+from .redis_base import (  # noqa: F401
+    DEFAULT_REDIS_OPTIONS,
+    MISSING_REDIS,
+    REDIS_SCHEMES,
+    RedisBase,
+    check_redis_url,
+    logger,
+    parse_sentinel_url,
+    redis_client,
+)
 
-#: ``redis.asyncio``, imported on first use (None when not installed).
+#: The asyncio client of the ``redis`` package, imported on first use (None
+#: when not installed).
 aioredis: Any = LAZY
 
 
@@ -20,11 +31,10 @@ def _aioredis() -> Any:
         aioredis = optional_import('redis.asyncio')
     return aioredis
 
-logger = logging.getLogger('socketio')
 
-
-def _parse_redis_url(url: str) -> Tuple[str, int, Optional[str], int, bool]:
-    """Split a ``redis://`` or ``rediss://`` URL into ``(host, port, password, db, ssl)``."""
+def _parse_redis_url(url: str) -> Tuple[str, int, Optional[str], int, bool]:  # async-only
+    """Split a ``redis://`` or ``rediss://`` URL into ``(host, port, password,
+    db, ssl)`` (the 5.0.3 helper)."""
     parsed = urlparse(url)
     if parsed.scheme not in ('redis', 'rediss'):
         raise ValueError('Invalid redis url')
@@ -40,13 +50,35 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
     """Redis based client manager for asyncio servers.
 
     Usage: ``socketio.AsyncServer(client_manager=socketio.AsyncRedisManager(url))``.
-    Takes the same arguments, and follows the same URL, reconnection and
-    publishing rules, as :class:`~socketio.RedisManager`.
+    Nothing connects at construction: the listener connects when the server
+    starts and reconnects with a backoff (1 s doubling up to 60 s) when Redis
+    goes away; a publish that fails is retried once, then logged and dropped.
+
+    :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
+        ``valkeys://`` or ``redis+sentinel://`` URL.
+    :param channel: the channel name shared by all the servers.
+    :param write_only: only publish (for external emitters).
+    :param logger: a logger for the manager.
+    :param json: a JSON module for the messages.
+    :param redis_options: keyword arguments for ``Redis.from_url()``.
     """
 
     name = 'aioredis'
-
     _redis_module = staticmethod(_aioredis)
+
+    async def _publish(self, data: messages.Message) -> Any:
+        module = self._required_module()
+        payload = messages.encode(data, self.json)
+        for retry in (True, False):
+            try:
+                if self.redis is None:
+                    self._redis_connect()
+                return await self.redis.publish(self.channel, payload)
+            except (module.RedisError, OSError) as exc:
+                self.redis = None
+                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
+                             extra={'redis_exception': str(exc)})
+        return None
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Dict[str, Any]]:
         """Yield the items of the subscription, reconnecting with a backoff."""
@@ -71,7 +103,7 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
             delay = backoff.next()
             logger.error('Cannot receive from redis... retrying in {} secs'.format(delay),
                          extra={'redis_exception': error})
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
 
     async def _listen(self) -> AsyncIterator[Any]:
         async for item in self._redis_listen_with_retries():
@@ -79,4 +111,4 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
                 yield item['data']
 
 
-__all__ = ['AsyncRedisManager', '_parse_redis_url']
+__all__ = ['AsyncRedisManager']

@@ -1,113 +1,376 @@
-"""The asyncio Socket.IO server (ASGI, aiohttp, Sanic, Tornado)."""
+"""The asyncio Socket.IO server."""
+# The source of socketio/server.py (scripts/unasync.py).  # async-only
 from __future__ import annotations
 
-import asyncio
-from typing import Any, Optional
+import logging  # noqa: F401  (part of the module's historical surface)
+from typing import Any, Callable, Optional
 
 import engineio
 
-from . import async_manager, endpoint, exceptions, packet, server  # noqa: F401
-from .base_server import BaseServer
-from .trampoline import call_each_async, run_async, wait_event_async
-
-#: the genuine Engine.IO class (tests may patch the module attribute)
-_ENGINEIO_ASYNC_SERVER = engineio.AsyncServer
+from . import async_manager, base_server, exceptions, packet  # noqa: F401
+from .async_endpoint import AsyncEndpoint
+from .base_server import BaseServer, default_logger  # noqa: F401
+from .payload import ack_args, event_name, to_args
 
 
-def _dispatch_messages_directly(eio: Any) -> None:
-    """Have ``eio`` await its ``message`` handler directly.
-
-    Engine.IO's ``_trigger_event`` looks up the handler, checks whether it
-    is a coroutine function and builds a wrapper coroutine for every
-    message: about a microsecond per message. The replacement (an instance
-    attribute) does the same for the ``message`` handler this server
-    registered, when Engine.IO awaits it in place (``run_async`` false):
-    await it, log what it raises like Engine.IO does, and swallow a
-    cancellation like Engine.IO does. Anything else goes to Engine.IO's own
-    method, so a handler replaced later with ``eio.on('message', ...)`` is
-    dispatched by Engine.IO as usual.
-    """
-    if not isinstance(eio, _ENGINEIO_ASYNC_SERVER) or \
-            not callable(getattr(eio, '_trigger_event', None)):
-        return
-    original = eio._trigger_event
-    handlers = eio.handlers
-    registered = handlers.get('message')
-
-    async def _trigger_event(event: str, *args: Any, **kwargs: Any) -> Any:
-        if event == 'message' and not kwargs.get('run_async') and \
-                handlers.get('message') is registered:
-            try:
-                return await registered(*args)
-            except asyncio.CancelledError:
-                return None
-            except Exception:
-                eio.logger.exception('message async handler error')
-                return None
-        return await original(event, *args, **kwargs)
-
-    eio._trigger_event = _trigger_event
-
-
-class AsyncServer(BaseServer):
+class AsyncServer(BaseServer, AsyncEndpoint):
     """A Socket.IO server for asyncio applications.
 
-    Takes the same arguments as :class:`~socketio.Server`. Methods that talk
-    to clients (``emit``, ``send``, ``call``, ``enter_room``, ``leave_room``,
-    ``close_room``, ``get_session``, ``save_session``, ``disconnect``,
-    ``sleep``, ``shutdown``) must be awaited; handlers may be coroutines or
-    plain functions.
+    :param client_manager: the client manager; by default an in-memory
+        :class:`~socketio.AsyncManager`. Pass a message-queue manager to
+        share clients between processes.
+    :param logger: ``True``/``False`` to enable or silence logging, or a
+        :class:`logging.Logger`.
+    :param serializer: ``'default'`` (JSON), ``'msgpack'`` or a packet class.
+    :param json: a module with ``dumps``/``loads`` replacing :mod:`json`.
+    :param async_handlers: run each event handler in a background task.
+    :param always_connect: accept every connection before the ``connect``
+        handler runs (a refusal then disconnects the client).
+    :param namespaces: namespaces accepted without handlers, or ``'*'``.
+    :param kwargs: Engine.IO options (``async_mode``, ``ping_interval``,
+        ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
+        ``engineio_logger``, ...).
+
+    Event handlers may be coroutine functions or plain functions.
     """
 
-    _run = staticmethod(run_async)
-    _call_each = staticmethod(call_each_async)
-    _wait_event = staticmethod(wait_event_async)
-    _eio_start_background_task = staticmethod(engineio.AsyncServer.start_background_task)
-
-    def __init__(self, client_manager: Any = None, logger: Any = False, json: Any = None,
-                 async_handlers: bool = True, namespaces: Any = None, **kwargs: Any) -> None:
-        if client_manager is None:
-            client_manager = async_manager.AsyncManager()
+    def __init__(self, client_manager: Any = None, logger: Any = False,  # async-only
+                 json: Any = None, async_handlers: bool = True,
+                 namespaces: Any = None, **kwargs: Any) -> None:
         super().__init__(client_manager=client_manager, logger=logger, json=json,
                          async_handlers=async_handlers, namespaces=namespaces, **kwargs)
-        _dispatch_messages_directly(self.eio)
-
-    def is_asyncio_based(self) -> bool:
-        return True
 
     def _engineio_server_class(self) -> Any:
         return engineio.AsyncServer
 
-    def _start_handler(self, target: Any, *args: Any) -> None:
-        # What Engine.IO's start_background_task does, without the checks of
-        # asyncio.ensure_future, and with the task held until it ends.
-        if self._own_background_tasks():
-            endpoint.hold_task(asyncio.get_running_loop().create_task(target(*args)))
-        else:
-            self.start_background_task(target, *args)
+    def _default_manager(self) -> Any:
+        return async_manager.AsyncManager()
 
-    def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:
+    def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:  # async-only
         """Attach the server to an aiohttp or Sanic application."""
         self.eio.attach(app, socketio_path)
 
-    async def shutdown(self) -> None:
-        """Stop Engine.IO's background service (a coroutine function, so that
-        it can be given to ``ASGIApp(on_shutdown=...)``)."""
-        await super().shutdown()
+    # -- emitting ------------------------------------------------------------
+    async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
+                   skip_sid: Any = None, namespace: Optional[str] = None,
+                   callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+        """Emit an event to one client, a room, several rooms or everyone.
 
-    # Engine.IO awaits only coroutine functions, so its entry points are these.
-    async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> Any:
-        return super()._handle_eio_connect(eio_sid, environ)
+        ``to`` (or its alias ``room``) is a sid, a room name or a list of
+        them; None broadcasts to the namespace. ``skip_sid`` leaves out one
+        sid or a list of sids. ``data`` may be any JSON value or bytes; a
+        tuple sends several arguments. ``callback`` is called with the
+        client's acknowledgement. ``ignore_queue=True`` skips the message
+        queue.
+        """
+        namespace = namespace or '/'
+        room = to or room
+        self.logger.info('emitting event "%s" to %s [%s]', event, room or 'all', namespace)
+        await self.manager.emit(event, data, namespace, room=room, skip_sid=skip_sid,
+                                callback=callback, **kwargs)
 
-    async def _on_eio_message(self, eio_sid: str, data: Any) -> Any:
+    async def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
+                   namespace: Optional[str] = None,
+                   callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+        """Emit a ``message`` event (see :meth:`emit`)."""
+        await self.emit('message', data=data, to=to, room=room, skip_sid=skip_sid,
+                        namespace=namespace, callback=callback, **kwargs)
+
+    async def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
+                   namespace: Optional[str] = None, timeout: Optional[float] = 60,
+                   **kwargs: Any) -> Any:
+        """Emit an event to one client and return its acknowledgement: None
+        for no arguments, the argument, or a tuple of several.
+
+        Raises :class:`socketio.exceptions.TimeoutError` when no answer comes
+        within ``timeout`` seconds.
+        """
+        if to is None and sid is None:
+            raise ValueError('Cannot use call() to broadcast.')
+        if not self.async_handlers:
+            raise RuntimeError('Cannot use call() when async_handlers is False.')
+        return await self._emit_and_wait(
+            lambda on_ack: self.emit(event, data=data, room=to or sid, namespace=namespace,
+                                     callback=on_ack, **kwargs), timeout)
+
+    # -- rooms ------------------------------------------------------------------
+    async def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> None:
+        """Put a client in a room."""
+        namespace = namespace or '/'
+        self.logger.info('%s is entering room %s [%s]', sid, room, namespace)
+        await self.manager.enter_room(sid, namespace, room)
+
+    async def leave_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> None:
+        """Take a client out of a room."""
+        namespace = namespace or '/'
+        self.logger.info('%s is leaving room %s [%s]', sid, room, namespace)
+        await self.manager.leave_room(sid, namespace, room)
+
+    async def close_room(self, room: Any, namespace: Optional[str] = None) -> None:
+        """Remove every client from a room."""
+        namespace = namespace or '/'
+        self.logger.info('room %s is closing [%s]', room, namespace)
+        await self.manager.close_room(room, namespace)
+
+    # -- sessions ------------------------------------------------------------------
+    async def get_session(self, sid: str, namespace: Optional[str] = None) -> Any:
+        """Return the user session of a client: a dict, changed in place."""
+        namespace = namespace or '/'
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        eio_session = await self.eio.get_session(eio_sid)
+        return eio_session.setdefault(namespace, {})
+
+    async def save_session(self, sid: str, session: Any,
+                           namespace: Optional[str] = None) -> None:
+        """Replace the user session of a client."""
+        namespace = namespace or '/'
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace)
+        eio_session = await self.eio.get_session(eio_sid)
+        eio_session[namespace] = session
+
+    def session(self, sid: str, namespace: Optional[str] = None) -> AsyncSessionContext:
+        """Give access to a client's user session in an ``async with`` block;
+        it is saved when the block ends."""
+        return AsyncSessionContext(self, sid, namespace)
+
+    # -- disconnecting -----------------------------------------------------------
+    async def disconnect(self, sid: str, namespace: Optional[str] = None,
+                         ignore_queue: bool = False) -> None:
+        """Disconnect a client from a namespace (its connection stays open).
+
+        With a message queue, a client of another process is disconnected by
+        that process, unless ``ignore_queue`` is true.
+        """
+        namespace = namespace or '/'
+        if ignore_queue:
+            delete_it = self.manager.is_connected(sid, namespace)
+        else:
+            delete_it = await self.manager.can_disconnect(sid, namespace)
+        if not delete_it:
+            return
+        self.logger.info('Disconnecting %s [%s]', sid, namespace)
+        eio_sid = self.manager.pre_disconnect(sid, namespace=namespace)
+        await self._send_packet(eio_sid, self.packet_class(packet.DISCONNECT,
+                                                           namespace=namespace))
+        await self._finish_disconnect(sid, namespace, self.reason.SERVER_DISCONNECT)
+
+    async def _finish_disconnect(self, sid: str, namespace: str, reason: str) -> None:
+        """Run the disconnect handler of a leaving client, then forget it."""
         try:
-            return await self._handle_eio_message(eio_sid, data)
+            await self._trigger_event('disconnect', namespace, sid, reason)
+        except Exception:
+            self.logger.exception('disconnect handler error for %s [%s]', sid, namespace)
+        await self.manager.disconnect(sid, namespace, ignore_queue=True)
+
+    async def shutdown(self) -> None:
+        """Close every client connection, then stop Engine.IO's background
+        service; call before the web server stops.
+
+        Each Engine.IO session is closed by the server (clients receive a
+        CLOSE packet), so ``disconnect`` handlers run with
+        ``reason.SERVER_DISCONNECT`` for every namespace of every client.
+        """
+        self.logger.info('Socket.IO is shutting down')
+        # like eio.disconnect(), but without waiting for the packet queues to
+        # drain, and leaving each closed socket to Engine.IO until it has sent
+        # the CLOSE packet (a polling client only gets it with its next GET)
+        for eio_socket in list(self.eio.sockets.values()):
+            await eio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        await self.eio.shutdown()
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """Handle an HTTP request through Engine.IO (for an ASGI, aiohttp,
+        Sanic or Tornado integration)."""
+        return await self.eio.handle_request(*args, **kwargs)
+
+    # -- outgoing packets ------------------------------------------------------------
+    async def _emit_internal(self, eio_sid: str, event: str, data: Any,
+                             namespace: Optional[str] = None,
+                             id: Optional[int] = None) -> None:
+        """Send one event to one client (an acknowledgement id goes with it)."""
+        await self._send_packet(eio_sid, self.packet_class(
+            packet.EVENT, namespace=namespace, data=[event] + to_args(data), id=id))
+
+    async def _send_packet(self, eio_sid: str, pkt: packet.Packet) -> None:
+        """Encode a Socket.IO packet and send it to one client."""
+        encoded = pkt.encode()
+        if type(encoded) is list:
+            for part in encoded:
+                await self.eio.send(eio_sid, part)
+        else:
+            await self.eio.send(eio_sid, encoded)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt: Any) -> None:
+        """Send one Engine.IO packet (an encoded event, or one of its
+        attachments) to one client: what every emit without a callback uses,
+        once per recipient."""
+        await self.eio.send_packet(eio_sid, eio_pkt)
+
+    # -- Engine.IO events -------------------------------------------------------------
+    async def _handle_eio_connect(self, eio_sid: str, environ: Any) -> None:
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
+        self.environ[eio_sid] = environ
+
+    async def _on_eio_message(self, eio_sid: str, data: Any) -> None:
+        """Engine.IO's ``message`` handler: bad input is logged, not raised."""
+        try:
+            await self._handle_eio_message(eio_sid, data)
         except ValueError as exc:
             self._invalid_packet(eio_sid, exc)
-        return None
 
-    async def _handle_eio_disconnect(self, eio_sid: str, reason: Optional[str] = None) -> Any:
-        return await super()._handle_eio_disconnect(eio_sid, reason)
+    async def _handle_eio_message(self, eio_sid: str, data: Any) -> None:
+        """Decode a message from a client and dispatch it; raises
+        ``ValueError`` for a packet that is invalid."""
+        pkt = self._binary_packet.get(eio_sid)
+        if pkt is not None:
+            if self._add_attachment(eio_sid, pkt, data):
+                await self._handle_binary(eio_sid, pkt)
+            return
+        pkt = self.packet_class(encoded_packet=data)
+        packet_type = pkt.packet_type
+        if packet_type == packet.EVENT:
+            await self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        elif packet_type == packet.ACK:
+            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        elif packet_type == packet.CONNECT:
+            await self._handle_connect(eio_sid, pkt.namespace, pkt.data)
+        elif packet_type == packet.DISCONNECT:
+            await self._handle_disconnect(eio_sid, pkt.namespace,
+                                          self.reason.CLIENT_DISCONNECT)
+        elif packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            if self._start_binary_packet(eio_sid, pkt):
+                await self._handle_binary(eio_sid, pkt)
+        elif packet_type == packet.CONNECT_ERROR:
+            raise ValueError('Unexpected CONNECT_ERROR packet.')
+        else:
+            raise ValueError('Unknown packet type.')
+
+    async def _handle_binary(self, eio_sid: str, pkt: packet.Packet) -> None:
+        """Dispatch a binary event or acknowledgement whose data is complete."""
+        if pkt.packet_type == packet.BINARY_EVENT:
+            await self._handle_event(eio_sid, pkt.namespace, pkt.id, pkt.data)
+        else:
+            await self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: Optional[str] = None) -> None:
+        for namespace in list(self.manager.get_namespaces()):
+            await self._handle_disconnect(eio_sid, namespace, reason)
+        self.environ.pop(eio_sid, None)
+        self._binary_packet.pop(eio_sid, None)
+
+    # -- Socket.IO packets from clients -----------------------------------------------
+    async def _handle_connect(self, eio_sid: str, namespace: Optional[str],
+                              data: Any = None) -> None:
+        namespace = namespace or '/'
+        sid = None
+        if self._namespace_allowed(namespace):
+            sid = self.manager.connect(eio_sid, namespace)
+            if sid is None:
+                self.logger.warning('%s is already connected to namespace %s',
+                                    eio_sid, namespace)
+        else:
+            self.logger.warning('%s tried to connect to unknown namespace %s',
+                                eio_sid, namespace)
+        if sid is None:
+            await self._send_packet(eio_sid, self.packet_class(
+                packet.CONNECT_ERROR, data='Unable to connect', namespace=namespace))
+            return
+        if self.always_connect:
+            await self._send_packet(eio_sid, self.packet_class(
+                packet.CONNECT, {'sid': sid}, namespace=namespace))
+        environ = self.environ.get(eio_sid)
+        fail_reason = None
+        try:
+            if data:
+                success = await self._trigger_event('connect', namespace, sid, environ, data)
+            else:
+                try:
+                    success = await self._trigger_event('connect', namespace, sid, environ)
+                except TypeError:
+                    success = await self._trigger_event('connect', namespace, sid, environ,
+                                                        None)
+        except Exception as exc:
+            fail_reason = self._refusal(exc)
+            if fail_reason is None:
+                self.logger.exception('connect handler error for %s [%s]', sid, namespace)
+            success = False
+        if success is False:
+            fail_reason = fail_reason or exceptions.ConnectionRefusedError().error_args
+            if self.always_connect:
+                self.manager.pre_disconnect(sid, namespace)
+                await self._send_packet(eio_sid, self.packet_class(
+                    packet.DISCONNECT, data=fail_reason, namespace=namespace))
+            else:
+                await self._send_packet(eio_sid, self.packet_class(
+                    packet.CONNECT_ERROR, data=fail_reason, namespace=namespace))
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+        elif not self.always_connect:
+            await self._send_packet(eio_sid, self.packet_class(
+                packet.CONNECT, {'sid': sid}, namespace=namespace))
+
+    async def _handle_disconnect(self, eio_sid: str, namespace: Optional[str],
+                                 reason: Optional[str] = None) -> None:
+        namespace = namespace or '/'
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        if not self.manager.is_connected(sid, namespace):
+            return
+        self.manager.pre_disconnect(sid, namespace=namespace)
+        await self._finish_disconnect(sid, namespace, reason or self.reason.CLIENT_DISCONNECT)
+
+    async def _handle_event(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
+                            data: Any) -> None:
+        namespace = namespace or '/'
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        self.logger.info('received event "%s" from %s [%s]', event_name(data), sid, namespace)
+        if not self.manager.is_connected(sid, namespace):
+            self.logger.warning('%s is not connected to namespace %s',
+                                sid or eio_sid, namespace)
+            return
+        if self.async_handlers:
+            self._start_handler(self._handle_event_internal, self, sid, eio_sid, data,
+                                namespace, id)
+        else:
+            await self._handle_event_internal(self, sid, eio_sid, data, namespace, id)
+
+    async def _handle_event_internal(self, server: Any, sid: str, eio_sid: str, data: Any,
+                                     namespace: str, id: Optional[int]) -> None:
+        """Run an event's handler and send its acknowledgement if one was
+        asked for. With ``async_handlers`` (a background task) an error is
+        logged with the event, sid and namespace; else it propagates."""
+        try:
+            result = await server._trigger_event(data[0], namespace, sid, *data[1:])
+            if id is not None and result is not server.not_handled:
+                await server._send_packet(eio_sid, server.packet_class(
+                    packet.ACK, to_args(result), namespace, id))
+        except Exception:
+            if not server.async_handlers:
+                raise
+            server.logger.exception('"%s" handler error for %s [%s]', data[0], sid, namespace)
+
+    async def _handle_ack(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
+                          data: Any) -> None:
+        namespace = namespace or '/'
+        sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        self.logger.info('received ack from %s [%s]', sid, namespace)
+        data = ack_args(data)
+        if sid is None:
+            self.logger.warning('%s is not connected to namespace %s', eio_sid, namespace)
+            return
+        await self.manager.trigger_callback(sid, id, data)
+
+
+class AsyncSessionContext(base_server.BaseSessionContext):
+    """The user session of a client in an ``async with`` block, saved when
+    the block ends (also when it raises)."""
+
+    async def __aenter__(self) -> Any:
+        self.session = await self.server.get_session(self.sid, namespace=self.namespace)
+        return self.session
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self.server.save_session(self.sid, self.session, namespace=self.namespace)
 
 
 __all__ = ['AsyncServer']

@@ -1,13 +1,9 @@
-"""What servers and clients have in common: handlers, tasks and acks."""
+"""What servers and clients of both flavours have in common: handler
+registration and lookup, background tasks."""
 from __future__ import annotations
 
 import asyncio
 from typing import Any, Callable, Optional, Set, Tuple
-
-from . import exceptions
-from .flow_compiler import NativeFlowShells
-from .payload import ack_value
-from .trampoline import Flow, call, flow_method
 
 #: asyncio tasks started by :meth:`Endpoint.start_background_task` or the
 #: servers' handler dispatch, held until they end (see :func:`hold_task`)
@@ -38,11 +34,11 @@ def drop_finished_tasks() -> None:
     _prune_at = max(_PRUNE_FLOOR, 2 * len(_running_tasks))
 
 
-class Endpoint(NativeFlowShells):
+class BaseEndpoint:
     """Base of every server and client class.
 
-    Subclasses provide ``eio`` (the Engine.IO object), ``handlers`` and the
-    flavour hooks ``_run`` and ``_wait_event``.
+    Subclasses provide ``eio`` (the Engine.IO object), ``handlers``,
+    ``namespace_handlers`` and ``not_handled``.
     """
 
     eio: Any
@@ -82,9 +78,10 @@ class Endpoint(NativeFlowShells):
         return set_handler
 
     def is_asyncio_based(self) -> bool:
+        """Tell whether this is an asyncio server or client."""
         return False
 
-    def _check_namespace_handler(self, handler: Any, base_class: type, what: str) -> None:
+    def _check_namespace_handler(self, handler: Any, base_class: Any, what: str) -> None:
         if not isinstance(handler, base_class):
             raise ValueError('Not a namespace instance')
         if self.is_asyncio_based() != handler.is_asyncio_based():
@@ -102,33 +99,6 @@ class Endpoint(NativeFlowShells):
         if isinstance(task, asyncio.Future):
             hold_task(task)
         return task
-
-    def sleep(self, seconds: float = 0) -> Any:
-        """Sleep in the way the async mode wants (awaitable on asyncio)."""
-        return self.eio.sleep(seconds)
-
-    @staticmethod
-    def _run(flow: Flow) -> Any:  # pragma: no cover - set by each flavour
-        raise NotImplementedError
-
-    @staticmethod
-    def _wait_event(event: Any, timeout: Any) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _await_ack_flow(self, emit: Callable[[Callable[..., None]], Any],
-                  timeout: Optional[float]) -> Flow:
-        """Emit with a callback, wait for the acknowledgement, return its value."""
-        answered = self.eio.create_event()
-        answers = []
-
-        def on_ack(*args: Any) -> None:
-            answers.append(args)
-            answered.set()
-
-        yield call(emit, on_ack)
-        if not (yield call(self._wait_event, answered, timeout)):
-            raise exceptions.TimeoutError()
-        return ack_value(answers[0])
 
     def _get_event_handler(self, event: str, namespace: str,
                            args: Tuple[Any, ...]) -> Tuple[Any, Tuple[Any, ...]]:
@@ -166,15 +136,3 @@ class Endpoint(NativeFlowShells):
         if ns_handler is not None:
             return ns_handler.trigger_event, (event, namespace) + args
         return None, args
-
-    @flow_method
-    def _trigger_event(self, event: str, namespace: str, *args: Any) -> Flow:
-        handler, args = self._get_event_handler(event, namespace, args)
-        if handler is None:
-            return self.not_handled
-        try:
-            return (yield call(handler, *args))
-        except TypeError:
-            if event != 'disconnect':
-                raise
-            return (yield call(handler, *args[:-1]))  # handler without ``reason``

@@ -1,9 +1,10 @@
 """Bookkeeping of connected clients, rooms and acknowledgement callbacks.
 
-:class:`BaseManager` is a complete in-memory client manager: it is what a
-single-process server uses by default (``socketio.Manager`` and the asyncio
-:class:`~socketio.async_manager.AsyncManager` build on it). The message-queue
-managers extend it to coordinate several processes.
+:class:`BaseManager` keeps the state and does everything that needs no I/O;
+the operations that send packets or run callbacks are those of
+:class:`~socketio.AsyncManager` (``async_manager.py``) and
+:class:`~socketio.Manager` (``manager.py``, generated from it). The
+message-queue managers extend those to coordinate several processes.
 
 Data model: ``rooms[namespace][room]`` maps each Socket.IO sid in the room to
 its Engine.IO sid. The room ``None`` of a namespace holds every connected
@@ -21,9 +22,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 from engineio import packet as eio_packet
 
 from . import packet
-from .flow_compiler import NativeFlowShells, install_native_flows
 from .payload import is_room_list, register_callback, to_args
-from .trampoline import Flow, call, flow_method, run
 
 default_logger = logging.getLogger('socketio')
 
@@ -56,7 +55,7 @@ class Room(dict):
         dict.__delitem__(self, sid)
         self._eio_sids = None
 
-    def __ior__(self, other: Any) -> Room:
+    def __ior__(self, other: Any) -> Room:  # type: ignore[misc]
         self.update(other)
         return self
 
@@ -125,15 +124,13 @@ class ClientMap(Room):
         self.inverse.clear()
 
 
-class BaseManager(NativeFlowShells):
+class BaseManager:
     """In-memory registry of clients, rooms and pending acknowledgements."""
-
-    _run = staticmethod(run)
 
     def __init__(self) -> None:
         self.logger: Optional[logging.Logger] = None
         self.server: Any = None
-        self.rooms: Dict[str, Dict[Any, Dict[str, str]]] = {}
+        self.rooms: Dict[str, Dict[Any, Any]] = {}  # values: Room, ClientMap for None
         self.eio_to_sid: Dict[str, str] = {}
         self.callbacks: Dict[str, Dict[int, Any]] = {}
         self.pending_disconnect: Dict[str, List[str]] = {}
@@ -218,10 +215,6 @@ class BaseManager(NativeFlowShells):
         self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
         return sid
 
-    def can_disconnect(self, sid: str, namespace: str) -> Any:
-        """Tell whether this process can disconnect ``sid`` itself."""
-        return self.is_connected(sid, namespace)
-
     def pre_disconnect(self, sid: str, namespace: str) -> Optional[str]:
         """Mark ``sid`` as leaving and return its Engine.IO sid.
 
@@ -245,10 +238,6 @@ class BaseManager(NativeFlowShells):
             if not pending:
                 del self.pending_disconnect[namespace]
 
-    def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
-        """Remove a client from ``namespace``."""
-        return self.basic_disconnect(sid, namespace, **kwargs)
-
     # -- rooms ----------------------------------------------------------------
     def basic_enter_room(self, sid: str, namespace: str, room: Any,
                          eio_sid: Optional[str] = None) -> None:
@@ -266,7 +255,9 @@ class BaseManager(NativeFlowShells):
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Remove ``sid`` from ``room``; unknown names are ignored."""
         ns_rooms = self.rooms.get(namespace)
-        members = None if ns_rooms is None else ns_rooms.get(room)
+        if ns_rooms is None:
+            return
+        members = ns_rooms.get(room)
         if members is None or sid not in members:
             return
         del members[sid]
@@ -280,74 +271,27 @@ class BaseManager(NativeFlowShells):
         for sid, _ in self.get_participants(namespace, room):
             self.basic_leave_room(sid, namespace, room)
 
-    def enter_room(self, sid: str, namespace: str, room: Any,
-                   eio_sid: Optional[str] = None) -> Any:
-        """Add a client to a room."""
-        return self.basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
-
-    def leave_room(self, sid: str, namespace: str, room: Any) -> Any:
-        """Remove a client from a room."""
-        return self.basic_leave_room(sid, namespace, room)
-
-    def close_room(self, room: Any, namespace: str) -> Any:
-        """Remove every client from a room."""
-        return self.basic_close_room(room, namespace)
-
     # -- emitting ---------------------------------------------------------------
-    def emit(self, event: str, data: Any, namespace: str, room: Any = None,
-             skip_sid: Any = None, callback: Optional[Callable[..., Any]] = None,
-             to: Any = None, **kwargs: Any) -> Any:
-        """Send an event to the clients of a room (everyone when ``room`` is None).
-
-        ``skip_sid`` is one sid or a list of sids left out. With a
-        ``callback`` each recipient gets its own acknowledgement id.
-        """
-        return self._emit_flow(event, data, namespace, room if to is None else to,
-                               skip_sid, callback)
-
-    @flow_method
-    def _emit_flow(self, event: str, data: Any, namespace: str, room: Any,
-                   skip_sid: Any, callback: Any) -> Flow:
-        if namespace not in self.rooms:
-            return
-        skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
-        server = self.server
-        if callback is not None:
-            for sid, eio_sid in self.get_participants(namespace, room):
-                if sid not in skip:
-                    ack_id = self._generate_ack_id(sid, callback)
-                    yield call(server._emit_internal, eio_sid, event, data, namespace, ack_id)
-            return
-        if getattr(type(server), '_send_eio_packets', None) is not None:
-            # one step for every recipient (a real server, not a stand-in)
-            eio_sids = self._recipient_eio_sids(namespace, room, skip_sid, skip)
-            if eio_sids:
-                yield call(server._send_eio_packets, eio_sids,
-                           self._encode(event, data, namespace))
-            return
-        eio_packets = None
-        for sid, eio_sid in self.get_participants(namespace, room):
-            if sid in skip:
-                continue
-            if eio_packets is None:  # encoded once, for the first recipient
-                eio_packets = self._encode(event, data, namespace)
-            for eio_pkt in eio_packets:
-                yield call(server._send_eio_packet, eio_sid, eio_pkt)
-
-    def _recipient_eio_sids(self, namespace: str, room: Any, skip_sid: Any,
-                            skip: List[Any]) -> List[str]:
-        """The Engine.IO sids an emit goes to, as :meth:`get_participants`
-        would give them, minus the ``skip`` sids."""
-        if type(self).get_participants is not BaseManager.get_participants or \
-                is_room_list(room):
-            return [eio_sid for sid, eio_sid in self.get_participants(namespace, room)
-                    if sid not in skip]
-        members = self.rooms[namespace].get(room)
-        if not members:
+    def _recipient_eio_sids(self, namespace: str, room: Any, skip_sid: Any) -> List[str]:
+        """The Engine.IO sids an emit without a callback goes to: the members
+        of ``room`` (or of each room of a list, once), ``skip_sid`` (one sid
+        or a list) left out. The rooms may change meanwhile."""
+        ns_rooms = self.rooms.get(namespace)
+        if not ns_rooms:
             return []
         if skip_sid is None:
-            return members.eio_sids() if isinstance(members, Room) else list(members.values())
-        return [eio_sid for sid, eio_sid in members.items() if sid not in skip]
+            skip: Any = ()
+        else:
+            skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
+        if is_room_list(room):
+            return [eio_sid for sid, eio_sid in self.get_participants(namespace, room)
+                    if sid not in skip]
+        members = ns_rooms.get(room)
+        if not members:
+            return []
+        if not skip:
+            return members.eio_sids()
+        return [eio_sid for sid, eio_sid in list(members.items()) if sid not in skip]
 
     def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:
         """Encode an event once into the Engine.IO packets that carry it."""
@@ -372,17 +316,43 @@ class BaseManager(NativeFlowShells):
         except KeyError:
             return None
 
+    # -- 5.0.3: BaseManager was the in-memory manager itself ------------------
+    # Its operations are now those of socketio.Manager; these keep code that
+    # uses or subclasses BaseManager directly (as 5.0.3 code may) working.
+    # AsyncManager and Manager define their own.
+    def can_disconnect(self, sid: str, namespace: str) -> Any:
+        """Tell whether this process can disconnect ``sid`` itself."""
+        return _manager().can_disconnect(self, sid, namespace)
+
+    def emit(self, event: str, data: Any, namespace: str, room: Any = None,
+             skip_sid: Any = None, callback: Optional[Callable[..., Any]] = None,
+             to: Any = None, **kwargs: Any) -> Any:
+        """Send an event to the clients of a room (see :meth:`Manager.emit`)."""
+        return _manager().emit(self, event, data, namespace, room=room, skip_sid=skip_sid,
+                               callback=callback, to=to, **kwargs)
+
+    def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> Any:
+        """Remove a client from ``namespace``."""
+        return _manager().disconnect(self, sid, namespace, **kwargs)
+
+    def enter_room(self, sid: str, namespace: str, room: Any,
+                   eio_sid: Optional[str] = None) -> Any:
+        """Add a client to a room."""
+        return _manager().enter_room(self, sid, namespace, room, eio_sid=eio_sid)
+
+    def leave_room(self, sid: str, namespace: str, room: Any) -> Any:
+        """Remove a client from a room."""
+        return _manager().leave_room(self, sid, namespace, room)
+
+    def close_room(self, room: Any, namespace: str) -> Any:
+        """Remove every client from a room."""
+        return _manager().close_room(self, room, namespace)
+
     def trigger_callback(self, sid: str, id: int, data: Any) -> Any:
         """Run the callback registered for ``(sid, id)`` with the ack data."""
-        return run(self._trigger_callback_flow(sid, id, data))
-
-    def _trigger_callback_flow(self, sid: str, id: int, data: Any) -> Flow:
-        callback = self._pop_callback(sid, id)
-        if callback is None:
-            self._get_logger().warning('Unknown callback received from %s (id %s), ignoring.',
-                                       sid, id)
-            return
-        yield call(callback, *(data or ()))
+        return _manager().trigger_callback(self, sid, id, data)
 
 
-install_native_flows(BaseManager)  # the base class is a working sync manager
+def _manager() -> Any:
+    from .manager import Manager
+    return Manager

@@ -41,7 +41,9 @@ def _make_c_encoder(default: Callable[[Any], Any]) -> Any:
     ends in a ``RecursionError`` that :meth:`Packet.encode` converts.
     """
     try:
-        from json.encoder import c_make_encoder, encode_basestring_ascii
+        from json import encoder as json_encoder
+        c_make_encoder = getattr(json_encoder, 'c_make_encoder', None)
+        encode_basestring_ascii = json_encoder.encode_basestring_ascii
         if c_make_encoder is None:  # pragma: no cover
             return None
         encoder = c_make_encoder(None, default, encode_basestring_ascii,
@@ -58,7 +60,7 @@ def _make_c_encoder(default: Callable[[Any], Any]) -> Any:
 _c_plain = _make_c_encoder(_raise_not_serializable)
 _plain_encoder = _json.JSONEncoder(separators=(',', ':'))
 _decoder = _json.JSONDecoder()
-_scan_once = _decoder.scan_once
+_scan_once = _decoder.scan_once  # type: ignore[attr-defined]
 _JSONDecodeError = _json.JSONDecodeError
 _JSON_WHITESPACE = ' \t\n\r'
 
@@ -235,7 +237,7 @@ def _reconstruct_instance(self: Packet, *args: Any) -> Any:
     return None
 
 
-def _reconstruct_class(cls: type, data: Any, attachments: List[Any]) -> Any:
+def _reconstruct_class(cls: Any, data: Any, attachments: List[Any]) -> Any:
     """Return a copy of ``data`` with placeholders replaced by attachments."""
     try:
         return cls._reconstruct_binary_internal(data, attachments)
@@ -522,7 +524,7 @@ class Packet:
             if text is not None:
                 self._binary_pending = False
                 return text
-        attachments: Optional[List[bytes]] = None
+        attachments: Optional[List[Any]] = None
         payload = None
         if data is not None:
             json_mod = self.json
@@ -568,14 +570,14 @@ class Packet:
             return attachments
         return encoded
 
-    def decode(self, encoded_packet: Union[str, bytes]) -> int:
+    def decode(self, encoded_packet: Any) -> int:
         """Decode a text packet into this instance.
 
         Returns the number of binary attachments that must follow. Raises
         ``ValueError`` for malformed input.
 
         """
-        ep = encoded_packet
+        ep: Any = encoded_packet
         if type(ep) is str and _c_decode is not None and self.json is _json:
             decoded = _c_decode(ep, self.max_attachments, self.max_depth, _scan_once)
             if decoded is not None:  # the usual case, all done in C

@@ -81,7 +81,7 @@ class ZmqManager(PubSubManager):
         self.sink.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
         self.sink.setsockopt(zmq.LINGER, LINGER_MS)
         self.sink.connect(self.sink_url)
-        self.sub = None
+        self.sub: Any = None
         if not write_only:
             self.sub = module.Context().socket(zmq.SUB)
             self.sub.setsockopt(zmq.SUBSCRIBE, b'')

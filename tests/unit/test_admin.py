@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import pytest
+from support import wait_for
 
 import socketio
 from socketio import admin, packet
@@ -362,15 +363,15 @@ def test_engineio_socket_traffic_pings_and_upgrades():
                       'packetsIn': 1, 'bytesIn': 2}
     before = len(h.events('a1', 'socket_connected'))
     eio_socket.send(eio_packet.Packet(eio_packet.PING))  # re-announced at every ping
-    assert len(h.events('a1', 'socket_connected')) == before + 1
+    wait_for(lambda: len(h.events('a1', 'socket_connected')) == before + 1,
+             what='socket_connected again')
     assert h.events('a1', 'socket_connected')[-1][1]['id'] == sid
     # a polling socket that upgrades is reported at the next statistics tick
     eio_socket.upgraded = True
-    from socketio.trampoline import run
-    run(h.admin._report_upgrades_flow())
+    h.admin._report_upgrades()
     assert h.events('a1', 'socket_updated') == [
         ['socket_updated', {'id': sid, 'nsp': '/', 'transport': 'websocket'}]]
-    run(h.admin._report_upgrades_flow())
+    h.admin._report_upgrades()
     assert len(h.events('a1', 'socket_updated')) == 1
     h.server.eio.handlers['disconnect']('c1', 'transport close')
     assert 'c1' not in h.admin._issued

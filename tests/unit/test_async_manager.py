@@ -6,6 +6,7 @@ callback still go through ``server._emit_internal`` with one ack id per
 recipient.
 """
 import asyncio
+import inspect
 from unittest import mock
 from unittest.mock import AsyncMock, MagicMock
 
@@ -45,6 +46,13 @@ def test_alias_and_class():
     assert issubclass(socketio.AsyncManager, socketio.BaseManager)
 
 
+@pytest.mark.parametrize('name', ['can_disconnect', 'emit', 'disconnect', 'enter_room',
+                                  'leave_room', 'close_room', 'trigger_callback'])
+def test_operations_are_coroutine_functions(name):
+    assert inspect.iscoroutinefunction(getattr(socketio.AsyncManager, name))
+    assert not inspect.iscoroutinefunction(getattr(socketio.Manager, name))
+
+
 def test_connect(bm):
     sid = bm.connect('123', '/foo')
     assert None in bm.rooms['/foo'] and sid in bm.rooms['/foo']
@@ -62,32 +70,25 @@ def test_pre_disconnect_and_disconnect(run, bm):
     assert not bm.is_connected(sid1, '/foo')
     bm.pre_disconnect(sid2, '/foo')
     assert bm.pending_disconnect == {'/foo': [sid1, sid2]}
-    run(async_or_plain(bm.disconnect(sid1, '/foo')))
+    run(bm.disconnect(sid1, '/foo'))
     assert bm.pending_disconnect == {'/foo': [sid2]}
-    run(async_or_plain(bm.disconnect(sid2, '/foo', ignore_queue=True)))
+    run(bm.disconnect(sid2, '/foo', ignore_queue=True))
     assert bm.pending_disconnect == {}
     assert bm.rooms == {}
-
-
-async def async_or_plain(result):
-    """Await ``result`` when it is awaitable (the manager may do either)."""
-    if asyncio.iscoroutine(result) or hasattr(result, '__await__'):
-        return await result
-    return result
 
 
 def test_disconnect_cleans_rooms_and_callbacks(run, bm):
     sid1 = bm.connect('123', '/foo')
     sid2 = bm.connect('456', '/foo')
-    bm.enter_room(sid1, '/foo', 'bar')
-    bm.enter_room(sid2, '/foo', 'baz')
+    run(bm.enter_room(sid1, '/foo', 'bar'))
+    run(bm.enter_room(sid2, '/foo', 'baz'))
     bm._generate_ack_id(sid1, 'f')
     bm._generate_ack_id(sid2, 'g')
-    run(async_or_plain(bm.disconnect(sid1, '/foo')))
+    run(bm.disconnect(sid1, '/foo'))
     assert sid1 not in bm.callbacks and sid2 in bm.callbacks
     assert 'bar' not in bm.rooms['/foo'] and 'baz' in bm.rooms['/foo']
-    run(async_or_plain(bm.disconnect(sid1, '/foo')))  # twice: harmless
-    run(async_or_plain(bm.disconnect(sid2, '/foo')))
+    run(bm.disconnect(sid1, '/foo'))  # twice: harmless
+    run(bm.disconnect(sid2, '/foo'))
     assert bm.rooms == {}
 
 
@@ -118,20 +119,20 @@ def test_namespaces_participants_rooms(run, bm):
     sid2 = bm.connect('456', '/')
     bm.connect('789', '/foo')
     assert sorted(bm.get_namespaces()) == ['/', '/foo']
-    run(async_or_plain(bm.disconnect(sid2, '/')))
+    run(bm.disconnect(sid2, '/'))
     assert list(bm.get_participants('/', None)) == [(sid1, '123')]
-    bm.leave_room(sid1, '/', 'nope')
-    bm.leave_room(sid1, '/nope', 'nope')
+    run(bm.leave_room(sid1, '/', 'nope'))
+    run(bm.leave_room(sid1, '/nope', 'nope'))
     assert bm.get_rooms('123', '/foo') == []
-    run(async_or_plain(bm.enter_room(sid1, '/', 'bar')))
+    run(bm.enter_room(sid1, '/', 'bar'))
     assert sorted(bm.get_rooms(sid1, '/')) == sorted([sid1, 'bar'])
 
 
 def test_close_room(run, bm):
     sid1 = bm.connect('123', '/foo')
     sid2 = bm.connect('456', '/foo')
-    bm.enter_room(sid1, '/foo', 'bar')
-    bm.enter_room(sid2, '/foo', 'bar')
+    run(bm.enter_room(sid1, '/foo', 'bar'))
+    run(bm.enter_room(sid2, '/foo', 'bar'))
     coro = bm.close_room('bar', '/foo')  # not awaited yet: must not raise
     run(coro)
     assert 'bar' not in bm.rooms['/foo']
@@ -151,8 +152,8 @@ def test_emit(run, bm, kwargs, recipients):
     sids = {'SID1': bm.connect('123', '/foo'), 'SID2': bm.connect('456', '/foo'),
             'SID3': bm.connect('789', '/foo')}
     bm.connect('abc', '/bar')
-    bm.enter_room(sids['SID1'], '/foo', 'bar')
-    bm.enter_room(sids['SID2'], '/foo', 'bar')
+    run(bm.enter_room(sids['SID1'], '/foo', 'bar'))
+    run(bm.enter_room(sids['SID2'], '/foo', 'bar'))
 
     def real(value):
         if isinstance(value, list):

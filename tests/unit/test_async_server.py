@@ -8,6 +8,7 @@ through ``_send_eio_packet``, no ACK for unhandled events and awaitable
 ``enter_room``/``leave_room`` that also work un-awaited.
 """
 import asyncio
+import inspect
 import json
 import logging
 from unittest import mock
@@ -17,7 +18,7 @@ import pytest
 from support import UnreferencedWait
 
 import socketio
-from socketio import endpoint, exceptions, namespace, packet
+from socketio import base_endpoint, exceptions, namespace, packet
 
 SIDS = [str(i) for i in range(1, 20)]
 
@@ -50,7 +51,7 @@ def mock_manager():
     """A manager whose coroutine operations are AsyncMocks, the rest plain."""
     mgr = MagicMock()
     for name in ('can_disconnect', 'emit', 'close_room', 'trigger_callback',
-                 'enter_room', 'leave_room'):
+                 'enter_room', 'leave_room', 'disconnect'):
         setattr(mgr, name, AsyncMock())
     return mgr
 
@@ -193,14 +194,14 @@ def test_enter_leave_room_with_mock_manager(run):
     s.manager.get_rooms.assert_called_once_with('123', '/foo')
 
 
-def test_enter_leave_room_awaited_or_not(run):
+def test_enter_leave_room_are_coroutines(run):
     s = make_server()
     sid = s.manager.connect('123', '/')
-    s.enter_room(sid, 'plain')  # not awaited: still done with the default manager
-    run(s.enter_room(sid, 'awaited'))
-    assert sorted(s.rooms(sid)) == sorted([sid, 'plain', 'awaited'])
-    s.leave_room(sid, 'plain')
-    run(s.leave_room(sid, 'awaited'))
+    assert inspect.iscoroutinefunction(s.enter_room)
+    assert inspect.iscoroutinefunction(s.leave_room)
+    run(s.enter_room(sid, 'room'))
+    assert sorted(s.rooms(sid)) == sorted([sid, 'room'])
+    run(s.leave_room(sid, 'room'))
     assert s.rooms(sid) == [sid]
 
 
@@ -388,7 +389,7 @@ def test_handle_connect_refused_with_exception(run, exc, ns, wire):
 
 def test_handle_eio_disconnect(run):
     s = make_server()
-    s.manager.disconnect = MagicMock()
+    s.manager.disconnect = AsyncMock()
     handler = MagicMock()
     s.on('disconnect', handler)
     run(connect(s))
@@ -610,11 +611,11 @@ def test_handler_tasks_are_held_until_they_end(run):
         await asyncio.wait_for(wait_forever.started.wait(), 5)
         gc.collect()
         assert wait_forever.alive()  # still there: the task is held
-        (task,) = [t for t in endpoint._running_tasks if not t.done()]
+        (task,) = [t for t in base_endpoint._running_tasks if not t.done()]
         task.cancel()
         await asyncio.wait([task], timeout=5)
-        endpoint.drop_finished_tasks()  # finished tasks are dropped in batches
-        assert task not in endpoint._running_tasks  # released once done
+        base_endpoint.drop_finished_tasks()  # finished tasks are dropped in batches
+        assert task not in base_endpoint._running_tasks  # released once done
 
     run(scenario())
 

@@ -11,7 +11,7 @@ import pytest
 from support import UnreferencedWait, wait_for
 
 import socketio
-from socketio import handler_threads, packet
+from socketio import handler_threads
 from socketio.handler_threads import HandlerThreads
 
 var = contextvars.ContextVar('var', default='unset')
@@ -171,8 +171,11 @@ def test_threading_server_runs_handlers_on_the_shared_threads():
     assert submit.call_args.args[0] == sio._handle_event_internal
 
 
-def test_a_replaced_start_background_task_is_honoured():
+def test_outside_threading_mode_handlers_go_through_start_background_task():
+    """With eventlet or gevent (here: the mode name alone) a handler is a
+    background task of the server's own ``start_background_task``."""
     sio = make_server()
+    sio.async_mode = 'eventlet'
     sio.on('ev', lambda sid: None)
     sio.start_background_task = mock.MagicMock()
     with mock.patch.object(handler_threads.shared, 'submit') as submit:
@@ -181,25 +184,6 @@ def test_a_replaced_start_background_task_is_honoured():
     sid = sio.manager.sid_from_eio_sid('e1', '/')
     sio.start_background_task.assert_called_once_with(
         sio._handle_event_internal, sio, sid, 'e1', ['ev'], '/', None)
-
-
-def test_a_subclass_start_background_task_is_honoured():
-    started = []
-
-    class MyServer(socketio.Server):
-        def start_background_task(self, target, *args, **kwargs):
-            started.append(target)
-            return target(*args, **kwargs)
-
-    sio = MyServer(async_mode='threading')
-    sio.eio.send = mock.MagicMock()
-    sio._handle_eio_connect('e1', {})
-    sio._handle_eio_message('e1', '0')
-    sio.on('ev', lambda sid: 'answer')
-    sio._handle_eio_message('e1', '21["ev"]')
-    assert started == [sio._handle_event_internal]
-    sent = sio.eio.send.call_args.args[1]
-    assert sent == packet.Packet(packet.ACK, ['answer'], id=1).encode()
 
 
 def test_without_async_handlers_the_handler_runs_inline():
@@ -211,14 +195,14 @@ def test_without_async_handlers_the_handler_runs_inline():
     assert sio.eio.send.call_args.args[1] == f'31[{threading.get_ident()}]'
 
 
-def test_asyncio_handler_tasks_are_started_directly_and_held():
-    """AsyncServer with a real Engine.IO server starts each handler task
-    itself (not through start_background_task) and holds it until it ends,
-    even when the handler waits for something nothing else references."""
+def test_asyncio_handler_tasks_are_held():
+    """AsyncServer starts each handler task with start_background_task and
+    holds it until it ends, even when the handler waits for something
+    nothing else references."""
     import asyncio
     import gc
 
-    from socketio import endpoint
+    from socketio import base_endpoint
 
     async def scenario():
         sio = socketio.AsyncServer(async_mode='asgi')
@@ -227,27 +211,25 @@ def test_asyncio_handler_tasks_are_started_directly_and_held():
         await sio._handle_eio_message('e1', '0')
         wait_forever = UnreferencedWait()
         sio.on('wait', wait_forever)
-        before = set(endpoint._running_tasks)
-        with mock.patch.object(sio.eio, 'start_background_task') as eio_start:
-            # replacing Engine.IO's method turns the direct start off ...
+        before = set(base_endpoint._running_tasks)
+        with mock.patch.object(sio, 'start_background_task',
+                               wraps=sio.start_background_task) as start:
             await sio._handle_eio_message('e1', '2["wait"]')
-        assert eio_start.call_args.args[0] == sio._handle_event_internal
-        # ... with the genuine one, the task is started directly
-        await sio._handle_eio_message('e1', '2["wait"]')
+        assert start.call_args.args[0] == sio._handle_event_internal
         await asyncio.wait_for(wait_forever.started.wait(), 5)
         gc.collect()
         assert wait_forever.alive()
-        (task,) = set(endpoint._running_tasks) - before
+        (task,) = set(base_endpoint._running_tasks) - before
         task.cancel()
         await asyncio.wait([task], timeout=5)
-        endpoint.drop_finished_tasks()  # finished tasks are dropped in batches
-        assert task not in endpoint._running_tasks
+        base_endpoint.drop_finished_tasks()  # finished tasks are dropped in batches
+        assert task not in base_endpoint._running_tasks
 
     asyncio.run(scenario())
 
 
 def test_held_tasks_are_dropped_in_batches_once_done():
-    from socketio import endpoint
+    from socketio import base_endpoint as endpoint
 
     class Finished:
         def done(self):

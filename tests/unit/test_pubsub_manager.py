@@ -8,7 +8,7 @@ from unittest import mock
 
 import pytest
 
-from socketio import base_manager, packet, pubsub_base
+from socketio import manager, packet, pubsub_base
 from socketio.pubsub_manager import PubSubManager
 
 HOST = '123456'
@@ -76,7 +76,7 @@ class TestConstruction:
 
 class TestOperations:
     def test_emit_applies_locally_then_publishes(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm.emit('foo', 'bar')
         local.assert_called_once_with('foo', 'bar', namespace='/', room=None, skip_sid=None,
                                       callback=None)
@@ -104,7 +104,7 @@ class TestOperations:
         pm._publish.assert_not_called()
 
     def test_emit_ignore_queue(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm.emit('foo', 'bar', room='sid1', namespace='/', ignore_queue=True)
         local.assert_called_once_with('foo', 'bar', namespace='/', room='sid1', skip_sid=None,
                                       callback=None)
@@ -158,7 +158,7 @@ class TestOperations:
                        'host_id': HOST})]
 
     def test_close_room(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'close_room') as local:
+        with mock.patch.object(manager.Manager, 'close_room') as local:
             pm.close_room('foo')
             pm.close_room('foo', '/bar')
         assert local.call_args_list == [mock.call(room='foo', namespace='/'),
@@ -171,13 +171,13 @@ class TestOperations:
 
 class TestHandlers:
     def test_handle_emit_old_shape(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm._handle_emit({'event': 'foo', 'data': 'bar'})
         local.assert_called_once_with('foo', 'bar', namespace=None, room=None, skip_sid=None,
                                       callback=None)
 
     def test_handle_emit_unpacks_arguments(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm._handle_emit(emit_msg(data=[1, 2], namespace='/baz', room='r', skip_sid='s'))
             pm._handle_emit(emit_msg(data=[[1, 2]]))
             pm._handle_emit(emit_msg(data=[[{'_placeholder': True, 'num': 0}], 'eA=='],
@@ -187,7 +187,7 @@ class TestHandlers:
                                                   callback=None)
 
     def test_handle_emit_with_callback_from_another_host(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm._handle_emit(emit_msg(callback=('sid', '/baz', 123), host_id='other'))
         callback = local.call_args[1]['callback']
         assert isinstance(callback, functools.partial)
@@ -197,7 +197,7 @@ class TestHandlers:
              'id': 123, 'args': ('one', 2, 'three')})
 
     def test_callback_of_an_emit_from_this_host_runs_directly(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'emit') as local:
+        with mock.patch.object(manager.Manager, 'emit') as local:
             pm._handle_emit(emit_msg(callback=('sid', '/baz', 123)))
         with mock.patch.object(pm, 'trigger_callback') as trigger:
             local.call_args[1]['callback']('one', 2)
@@ -254,7 +254,7 @@ class TestHandlers:
         assert list(pm.get_participants('/', 'r')) == []
 
     def test_handle_close_room(self, pm):
-        with mock.patch.object(base_manager.BaseManager, 'close_room') as local:
+        with mock.patch.object(manager.Manager, 'close_room') as local:
             pm._handle_close_room({'method': 'close_room', 'room': 'foo'})
             pm._handle_close_room({'method': 'close_room', 'room': 'foo', 'namespace': '/bar'})
         assert local.call_args_list == [mock.call(room='foo', namespace=None),

@@ -1,0 +1,45 @@
+"""The few waiting primitives of the asyncio flavour.
+
+Every other line that differs between the two flavours is the same source
+with or without ``await`` (see ``scripts/unasync.py``); these functions are
+the places where waiting itself works differently. :mod:`socketio.primitives`
+has the same functions for the standard flavour.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+#: the event type of the simple clients
+Event = asyncio.Event
+
+
+async def wait_event(event: Any, timeout: Optional[float]) -> bool:
+    """Wait until ``event`` is set; False when ``timeout`` seconds passed first.
+
+    ``asyncio.wait_for`` is looked up on the module at call time.
+    """
+    try:
+        await asyncio.wait_for(event.wait(), timeout)
+    except asyncio.TimeoutError:
+        return False
+    return True
+
+
+async def join_task(task: Any) -> Any:
+    """Wait for a background task to end and return its result."""
+    return await task
+
+
+async def drain_queue(queue: Any, timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds) until every item put in ``queue``
+    was taken and marked done by its consumer."""
+    try:
+        await asyncio.wait_for(queue.join(), timeout)
+    except asyncio.TimeoutError:
+        pass
+
+
+async def sleep(seconds: float) -> None:
+    """Sleep without blocking the event loop."""
+    await asyncio.sleep(seconds)

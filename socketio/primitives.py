@@ -1,0 +1,35 @@
+"""The few waiting primitives of the standard flavour (threads, eventlet,
+gevent): the same functions as :mod:`socketio.async_primitives`, which the
+generated standard modules import instead."""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, Optional
+
+#: the event type of the simple clients
+Event = threading.Event
+
+
+def wait_event(event: Any, timeout: Optional[float]) -> bool:
+    """Wait until ``event`` is set; False when ``timeout`` seconds passed first."""
+    return bool(event.wait(timeout))
+
+
+def join_task(task: Any) -> Any:
+    """Wait for a background task (a thread or greenlet) to end."""
+    join = getattr(task, 'join', None) or task.wait
+    return join()
+
+
+def drain_queue(queue: Any, timeout: float) -> None:
+    """Wait (at most ``timeout`` seconds) until every item put in ``queue``
+    (a :class:`queue.Queue`) was taken and marked done by its consumer."""
+    deadline = time.monotonic() + timeout
+    while queue.unfinished_tasks and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def sleep(seconds: float) -> None:
+    """Sleep (cooperatively once eventlet or gevent patched ``time``)."""
+    time.sleep(seconds)

@@ -1,0 +1,110 @@
+"""What the Redis managers of both flavours share without I/O: URLs, the
+client object, the subscription's messages."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable, Dict, List, Optional, Tuple
+from urllib.parse import unquote, urlparse
+
+from .pubsub_base import check_monkey_patched
+
+logger = logging.getLogger('socketio')
+
+#: URL schemes the Redis managers accept (Valkey speaks the same protocol).
+REDIS_SCHEMES = ('redis', 'rediss', 'unix', 'valkey', 'valkeys', 'redis+sentinel',
+                 'valkey+sentinel')
+
+#: Connection options applied unless ``redis_options`` says otherwise: a dead
+#: broker must never block a publishing server for long.
+DEFAULT_REDIS_OPTIONS: Dict[str, Any] = {'socket_connect_timeout': 5}
+
+MISSING_REDIS = 'Redis package is not installed (Run "pip install redis" in your virtualenv).'
+
+
+def check_redis_url(url: str) -> str:
+    """Return the scheme of a Redis URL; ValueError when it is not supported."""
+    scheme = url.split('://', 1)[0].lower() if '://' in url else ''
+    if scheme not in REDIS_SCHEMES:
+        raise ValueError('Unsupported Redis URL scheme: ' + (scheme or url))
+    return scheme
+
+
+def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, Any]]:
+    """Split ``redis+sentinel://[[user]:password@]h1:p1,h2:p2/db/service``.
+
+    Returns ``(sentinels, service_name, connection_kwargs)``.
+    """
+    parsed = urlparse(url)
+    netloc = parsed.netloc
+    kwargs: Dict[str, Any] = {}
+    if '@' in netloc:
+        credentials, netloc = netloc.rsplit('@', 1)
+        username, _, password = credentials.partition(':')
+        if username:
+            kwargs['username'] = unquote(username)
+        if password:
+            kwargs['password'] = unquote(password)
+    sentinels = []
+    for host_port in netloc.split(','):
+        host, _, port = host_port.rpartition(':') if ':' in host_port else (host_port, '', '')
+        sentinels.append((host or 'localhost', int(port or 26379)))
+    parts = [part for part in parsed.path.split('/') if part]
+    if parts and parts[0].isdigit():
+        kwargs['db'] = int(parts.pop(0))
+    service = parts[0] if parts else 'mymaster'
+    return sentinels, service, kwargs
+
+
+def redis_client(module: Any, url: str, options: Dict[str, Any]) -> Any:
+    """Create a (sync or ``redis.asyncio``) client for any supported URL."""
+    scheme = check_redis_url(url)
+    options = dict(DEFAULT_REDIS_OPTIONS, **options)
+    if scheme.endswith('+sentinel'):
+        sentinels, service, kwargs = parse_sentinel_url(url)
+        sentinel_kwargs = {k: v for k, v in kwargs.items() if k != 'db'}
+        sentinel = module.sentinel.Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs,
+                                            **options)
+        return sentinel.master_for(service, **kwargs)
+    if scheme.startswith('valkey'):
+        url = 'redis' + url[len('valkey'):]
+    return module.Redis.from_url(url, **options)
+
+
+class RedisBase:
+    """What the standard and asyncio Redis managers share: the URL, the
+    client library and the client object."""
+
+    _redis_module: Callable[[], Any]
+
+    def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
+                 write_only: bool = False, logger: Optional[logging.Logger] = None,
+                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None) -> None:
+        if isinstance(json, dict) and redis_options is None:  # 5.0.3 argument order
+            json, redis_options = None, json
+        check_redis_url(url)
+        self.redis_url = url
+        self.redis_options = redis_options or {}
+        self.redis: Any = None
+        self.pubsub: Any = None
+        super().__init__(channel=channel, write_only=write_only,  # type: ignore[call-arg]
+                         logger=logger, json=json)
+
+    def _required_module(self) -> Any:
+        module = self._redis_module()
+        if module is None:
+            raise RuntimeError(MISSING_REDIS)
+        return module
+
+    def initialize(self) -> None:
+        self._required_module()
+        check_monkey_patched(getattr(self, 'server', None), 'Redis')
+        super().initialize()  # type: ignore[misc]
+
+    def _redis_connect(self) -> None:
+        """(Re)create the Redis client and its pub/sub object (no I/O yet)."""
+        self.redis = redis_client(self._required_module(), self.redis_url, self.redis_options)
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+
+    def _is_channel_message(self, item: Dict[str, Any]) -> bool:
+        return item.get('type') == 'message' and \
+            item.get('channel') in (self.channel, self.channel.encode('utf-8'))  # type: ignore
