@@ -223,8 +223,10 @@ def _json_too_deep(text: str, start: int, limit: int) -> bool:
 
 
 def _reconstruct_instance(self: Packet, *args: Any) -> Any:
-    """``pkt.reconstruct_binary(attachments)`` updates ``pkt.data`` (5.0.3
-    form); ``pkt.reconstruct_binary(data, attachments)`` returns new data."""
+    """``pkt.reconstruct_binary(attachments)`` puts the attachments in place
+    of the placeholders of ``pkt.data`` (5.0.3 form; the packet's decoded
+    data is changed in place); ``pkt.reconstruct_binary(data, attachments)``
+    returns new data."""
     if len(args) == 2:
         return _reconstruct_class(type(self), *args)
     if len(args) != 1:
@@ -233,7 +235,10 @@ def _reconstruct_instance(self: Packet, *args: Any) -> Any:
     attachments = args[0]
     if attachments is None:
         attachments = self.attachments
-    self.data = _reconstruct_class(type(self), self.data, attachments)
+    try:
+        self.data = _fill_in(self.data, attachments)
+    except RecursionError:
+        raise ValueError('Packet data is nested too deeply') from None
     return None
 
 
@@ -408,22 +413,6 @@ _c_encode_text: Optional[Callable[..., Optional[str]]] = \
 #: the whole decode of a usual text packet in C (``None`` when not built)
 _c_decode: Optional[Callable[..., Optional[Tuple[Any, ...]]]] = \
     getattr(_speedups, 'decode', None)
-
-
-def _static_attr(cls: type, name: str) -> Any:
-    for klass in cls.__mro__:
-        if name in klass.__dict__:
-            return klass.__dict__[name]
-    return None
-
-
-def _reconstruct_is_ours(cls: type) -> bool:
-    """Tell whether a subclass of :class:`Packet` reconstructs binary data as
-    defined here (not overridden nor patched), so that :func:`_fill_in` may
-    do it. (``Packet`` itself is checked inline in ``add_attachment``.)"""
-    return _static_attr(cls, 'reconstruct_binary') is _OWN_RECONSTRUCT and \
-        _static_attr(cls, '_reconstruct_binary_internal') is \
-        _OWN_RECONSTRUCT_INTERNAL
 
 
 #: types that never hold a placeholder (skipped without a call)
@@ -680,19 +669,7 @@ class Packet:
         attachments.append(attachment)
         if count != len(attachments):
             return False
-        cls = type(self)
-        if (cls is Packet and  # the usual case: Packet's own dict decides
-                _PACKET_ATTRS['reconstruct_binary'] is _OWN_RECONSTRUCT and
-                _PACKET_ATTRS['_reconstruct_binary_internal'] is
-                _OWN_RECONSTRUCT_INTERNAL) or (
-                    cls is not Packet and _reconstruct_is_ours(cls)):
-            # not overridden: the decoded data is ours, fill it in place
-            try:
-                self.data = _fill_in(self.data, attachments)
-            except RecursionError:
-                raise ValueError('Packet data is nested too deeply') from None
-        else:
-            self.reconstruct_binary(attachments)
+        self.reconstruct_binary(attachments)
         return True
 
     reconstruct_binary = _DualReconstruct()
@@ -760,27 +737,19 @@ class Packet:
                 f'{self.namespace!r} id={self.id!r} data={self.data!r}>')
 
 
-_PACKET_ATTRS = Packet.__dict__  # a live view
-_OWN_RECONSTRUCT = _PACKET_ATTRS['reconstruct_binary']
-_OWN_RECONSTRUCT_INTERNAL = _PACKET_ATTRS['_reconstruct_binary_internal']
-_OWN_INIT = _PACKET_ATTRS['__init__']
-_OWN_ENCODE = _PACKET_ATTRS['encode']
 
 
 def encode_text_event(packet_class: type, data: List[Any],
                       namespace: Optional[str]) -> Optional[str]:
-    """The wire text of ``packet_class(EVENT, data, namespace).encode()``
-    when it is a text packet that :class:`Packet` encodes as defined here,
-    built without a ``Packet`` object; ``None`` when the general path must
-    be taken (another packet class, a patched ``Packet``, another JSON
-    module, no C speedups, bytes in the data or anything else that
-    ``Packet.encode`` does in Python).
+    """The wire text of ``Packet(EVENT, data, namespace).encode()`` built
+    in one C call, without a ``Packet`` object; ``None`` when the general
+    path must be taken (another packet class, another JSON module, no C
+    speedups, bytes in the data or anything else that ``Packet.encode``
+    does in Python).
 
     Broadcasts use it: they encode once, and their data is rarely binary.
     """
-    if (packet_class is not Packet or _c_encode_text is None or Packet.json is not _json
-            or _PACKET_ATTRS['encode'] is not _OWN_ENCODE
-            or _PACKET_ATTRS['__init__'] is not _OWN_INIT):
+    if packet_class is not Packet or _c_encode_text is None or Packet.json is not _json:
         return None
     try:
         return _c_encode_text(EVENT, namespace, None, data, _c_plain)
