@@ -81,6 +81,7 @@ NAMES: Dict[str, str] = {
 #: only of asyncio, and the names of the asyncio libraries
 LITERALS: Dict[str, str] = {
     "name = 'asyncpubsub'": "name = 'pubsub'",
+    'an async generator': 'a generator',
     "'redis.asyncio'": "'redis'",
     '; ``redis.asyncio`` is used': '',
     '\n\n    Event handlers may be coroutine functions or plain functions.\n': '\n',

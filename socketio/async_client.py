@@ -12,7 +12,7 @@ import engineio
 
 from . import base_client, exceptions, packet  # noqa: F401
 from .async_endpoint import AsyncEndpoint
-from .async_primitives import drain_queue, join_task, wait_event
+from .async_primitives import drain_queue, join_task, wait_event, wait_shielded
 from .base_client import (  # noqa: F401
     BaseClient,
     default_logger,
@@ -20,7 +20,7 @@ from .base_client import (  # noqa: F401
     reconnecting_clients,
     signal_handler,
 )
-from .payload import ack_args, event_name, to_args
+from .payload import ack_args, event_name, forget_callback, to_args
 
 
 class AsyncClient(BaseClient, AsyncEndpoint):
@@ -91,19 +91,28 @@ class AsyncClient(BaseClient, AsyncEndpoint):
         if not wait:
             return
         requested = set(self.connection_namespaces)
-        while not requested <= set(self.namespaces) | set(self.failed_namespaces):
-            if not await wait_event(self._connect_event, wait_timeout):
-                break
-            self._connect_event.clear()
+        try:
+            while not requested <= set(self.namespaces) | set(self.failed_namespaces):
+                if not await wait_event(self._connect_event, wait_timeout):
+                    break
+                self._connect_event.clear()
+        except BaseException:  # cancelled or interrupted: leave nothing half open
+            await self._abandon_connection()
+            raise
         if set(self.namespaces) != requested:
             missing = [n for n in self.connection_namespaces if n not in self.namespaces]
-            self._keep_reconnecting = True  # a failed attempt must not end the loop
-            try:
-                await self.disconnect()
-            finally:
-                self._keep_reconnecting = False
+            await self._abandon_connection()
             raise exceptions.ConnectionError(
                 'One or more namespaces failed to connect: ' + ', '.join(missing))
+
+    async def _abandon_connection(self) -> None:
+        """Close a connection whose namespaces did not all connect (a
+        reconnection loop in progress goes on)."""
+        self._keep_reconnecting = True
+        try:
+            await self.disconnect()
+        finally:
+            self._keep_reconnecting = False
 
     async def _get_real_value(self, value: Any) -> Any:
         """``value``, or what it returns when it is a callable."""
@@ -116,7 +125,7 @@ class AsyncClient(BaseClient, AsyncEndpoint):
     async def wait(self) -> None:
         """Wait until the connection ends, following reconnections."""
         while True:
-            await self.eio.wait()
+            await wait_shielded(self.eio.wait)
             await self.sleep(1)  # let a reconnection task get started
             if not self._reconnect_task:
                 break
@@ -155,6 +164,7 @@ class AsyncClient(BaseClient, AsyncEndpoint):
         """
         return await self._emit_and_wait(
             lambda on_ack: self.emit(event, data=data, namespace=namespace, callback=on_ack),
+            lambda on_ack: forget_callback(self.callbacks, namespace or '/', on_ack),
             timeout)
 
     # -- disconnecting ------------------------------------------------------------
@@ -293,10 +303,14 @@ class AsyncClient(BaseClient, AsyncEndpoint):
                             data: Any) -> None:
         namespace = namespace or '/'
         self.logger.info('Received event "%s" [%s]', event_name(data), namespace)
-        result = await self._trigger_event(data[0], namespace, *data[1:])
-        if id is not None and result is not self.not_handled:
-            await self._send_packet(self.packet_class(
-                packet.ACK, namespace=namespace, id=id, data=to_args(result)))
+        try:
+            result = await self._trigger_event(data[0], namespace, *data[1:])
+            if id is not None and result is not self.not_handled:
+                await self._send_packet(self.packet_class(
+                    packet.ACK, namespace=namespace, id=id, data=to_args(result)))
+        except Exception:
+            self.logger.exception('"%s" handler error for %s [%s]', data[0],
+                                  self.namespaces.get(namespace), namespace)
 
     async def _handle_ack(self, namespace: Optional[str], id: Optional[int],
                           data: Any) -> Any:
@@ -366,12 +380,12 @@ class AsyncClient(BaseClient, AsyncEndpoint):
                 if self.reconnection_attempts and attempt >= self.reconnection_attempts:
                     self.logger.info('Maximum reconnection attempts reached, giving up')
                     break
-        finally:
+        finally:  # also when the task is cancelled
             reconnecting_clients.remove(self)
             self._reconnecting = False
-        if not success:
-            for namespace in self.connection_namespaces:
-                await self._trigger_event('__disconnect_final', namespace)
+            if not success:
+                for namespace in self.connection_namespaces:
+                    await self._trigger_event('__disconnect_final', namespace)
 
 
 __all__ = ['AsyncClient']

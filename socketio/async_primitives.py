@@ -27,8 +27,16 @@ async def wait_event(event: Any, timeout: Optional[float]) -> bool:
 
 
 async def join_task(task: Any) -> Any:
-    """Wait for a background task to end and return its result."""
-    return await task
+    """Wait for a background task to end and return its result; cancelling
+    the caller stops the wait, not the task."""
+    return await asyncio.shield(task)
+
+
+async def wait_shielded(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` to its end in a task of its own; cancelling the
+    caller stops the wait, not what it waits for (Engine.IO's ``wait()``
+    awaits its read loop, which a cancellation would end)."""
+    return await asyncio.shield(fn(*args))
 
 
 async def drain_queue(queue: Any, timeout: float) -> None:

@@ -62,7 +62,7 @@ class AsyncPubSubManager(AsyncManager):
         raise NotImplementedError('This method must be implemented in a subclass.')
 
     def _listen(self) -> Any:
-        """Produce the raw messages of the channel (an async generator)."""
+        """Produce the raw messages of the channel: an async generator."""
         raise NotImplementedError('This method must be implemented in a subclass.')
 
     # -- operations ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import engineio
 from . import async_manager, base_server, exceptions, packet  # noqa: F401
 from .async_endpoint import AsyncEndpoint
 from .base_server import BaseServer, default_logger  # noqa: F401
-from .payload import ack_args, event_name, to_args
+from .payload import ack_args, event_name, forget_callback, to_args
 
 
 class AsyncServer(BaseServer, AsyncEndpoint):
@@ -91,7 +91,9 @@ class AsyncServer(BaseServer, AsyncEndpoint):
             raise RuntimeError('Cannot use call() when async_handlers is False.')
         return await self._emit_and_wait(
             lambda on_ack: self.emit(event, data=data, room=to or sid, namespace=namespace,
-                                     callback=on_ack, **kwargs), timeout)
+                                     callback=on_ack, **kwargs),
+            lambda on_ack: forget_callback(self.manager.callbacks, to or sid, on_ack),
+            timeout)
 
     # -- rooms ------------------------------------------------------------------
     async def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> None:

@@ -39,12 +39,15 @@ class Endpoint(BaseEndpoint):
         return result
 
     def _emit_and_wait(self, emit: Callable[[Callable[..., None]], Any],
+                       forget: Callable[[Callable[..., None]], Any],
                        timeout: Optional[float]) -> Any:
         """Emit with a callback (``emit(callback)``), wait for the
         acknowledgement and return its value (see ``payload.ack_value``).
 
         Raises :class:`~socketio.exceptions.TimeoutError` when no answer
-        comes within ``timeout`` seconds.
+        comes within ``timeout`` seconds. Unless it was answered, the
+        callback is then forgotten (``forget(callback)``), also when the
+        wait is cancelled or interrupted.
         """
         answered = self.eio.create_event()
         answers: List[Tuple[Any, ...]] = []
@@ -54,6 +57,10 @@ class Endpoint(BaseEndpoint):
             answered.set()
 
         emit(on_ack)
-        if not wait_event(answered, timeout):
-            raise exceptions.TimeoutError()
+        try:
+            if not wait_event(answered, timeout):
+                raise exceptions.TimeoutError()
+        finally:
+            if not answers:
+                forget(on_ack)
         return ack_value(answers[0])

@@ -71,3 +71,14 @@ def register_callback(callbacks: Dict[Any, Dict[int, Any]], key: Any,
     ack_id = next(table[0])
     table[ack_id] = callback
     return ack_id
+
+
+def forget_callback(callbacks: Dict[Any, Dict[int, Any]], key: Any,
+                    callback: Callable[..., Any]) -> None:
+    """Remove ``callback`` from the ids registered for ``key`` (a call()
+    that was not answered in time)."""
+    table = callbacks.get(key)
+    if table:
+        for ack_id, registered in list(table.items()):
+            if registered is callback and ack_id != 0:
+                del table[ack_id]

@@ -22,6 +22,11 @@ def join_task(task: Any) -> Any:
     return join()
 
 
+def wait_shielded(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` (threads cannot be cancelled: nothing to shield)."""
+    return fn(*args)
+
+
 def drain_queue(queue: Any, timeout: float) -> None:
     """Wait (at most ``timeout`` seconds) until every item put in ``queue``
     (a :class:`queue.Queue`) was taken and marked done by its consumer."""

@@ -27,7 +27,7 @@ class PubSubManager(Manager):
 
     Subclasses implement ``_publish(message)`` and ``_listen()``, which
     produces the raw messages (dicts, or JSON as str or bytes) of the channel
-    as an async generator. Use ``write_only=True`` to emit from a process
+    as a generator. Use ``write_only=True`` to emit from a process
     that is not a server.
 
     :param channel: the channel name on which the servers communicate.
@@ -63,7 +63,7 @@ class PubSubManager(Manager):
         raise NotImplementedError('This method must be implemented in a subclass.')
 
     def _listen(self) -> Any:
-        """Produce the raw messages of the channel (an async generator)."""
+        """Produce the raw messages of the channel: a generator."""
         raise NotImplementedError('This method must be implemented in a subclass.')
 
     # -- operations ---------------------------------------------------------------

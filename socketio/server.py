@@ -11,7 +11,7 @@ import engineio
 from . import manager, base_server, exceptions, packet  # noqa: F401
 from .endpoint import Endpoint
 from .base_server import BaseServer, default_logger  # noqa: F401
-from .payload import ack_args, event_name, to_args
+from .payload import ack_args, event_name, forget_callback, to_args
 
 
 class Server(BaseServer, Endpoint):
@@ -80,7 +80,9 @@ class Server(BaseServer, Endpoint):
             raise RuntimeError('Cannot use call() when async_handlers is False.')
         return self._emit_and_wait(
             lambda on_ack: self.emit(event, data=data, room=to or sid, namespace=namespace,
-                                     callback=on_ack, **kwargs), timeout)
+                                     callback=on_ack, **kwargs),
+            lambda on_ack: forget_callback(self.manager.callbacks, to or sid, on_ack),
+            timeout)
 
     # -- rooms ------------------------------------------------------------------
     def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> None:
