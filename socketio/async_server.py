@@ -202,10 +202,12 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         else:
             await self.eio.send(eio_sid, encoded)
 
+    @base_server.SendsThroughEngineIO
     async def _send_eio_packet(self, eio_sid: str, eio_pkt: Any) -> None:
         """Send one Engine.IO packet (an encoded event, or one of its
         attachments) to one client: what every emit without a callback uses,
-        once per recipient."""
+        once per recipient. (Looked up on a server, this is
+        ``eio.send_packet`` itself; see ``SendsThroughEngineIO``.)"""
         await self.eio.send_packet(eio_sid, eio_pkt)
 
     # -- Engine.IO events -------------------------------------------------------------

@@ -8,6 +8,7 @@ Everything that sends, waits or runs a handler is in ``async_server.py``
 from __future__ import annotations
 
 import builtins
+import functools
 import logging
 from typing import Any, Callable, Dict, List, Optional
 
@@ -21,6 +22,28 @@ default_logger = logging.getLogger('socketio.server')
 
 #: Events that never reach a ``'*'`` catch-all event handler.
 RESERVED_EVENTS = ('connect', 'disconnect')
+
+
+class SendsThroughEngineIO:
+    """Decorator of ``_send_eio_packet``: looked up on a server, it gives
+    that server's ``eio.send_packet``, which is all the method does.
+
+    A broadcast calls ``server._send_eio_packet`` once per recipient, and the
+    call of the method around Engine.IO's would double the cost of each
+    (``benchmarks/bench_broadcast.py``). Looked up on the class it is the
+    method itself (a coroutine function on ``AsyncServer``); replacing it on
+    a server, as Flask-SocketIO's test client does, or overriding it in a
+    subclass works as for any method.
+    """
+
+    def __init__(self, method: Callable[..., Any]) -> None:
+        self.method = method
+        functools.update_wrapper(self, method)  # type: ignore[arg-type]
+
+    def __get__(self, server: Any, cls: Any = None) -> Any:
+        if server is None:
+            return self.method
+        return server.eio.send_packet
 
 
 class BaseServer(BaseEndpoint):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json as _json
 import os
 import threading
-import types
 from itertools import accumulate
 from typing import Any, Callable, List, Optional, Tuple, Union
 
@@ -222,26 +221,6 @@ def _json_too_deep(text: str, start: int, limit: int) -> bool:
         outside.translate(_BRACKET_TABLE, _NON_BRACKETS), limit)
 
 
-def _reconstruct_instance(self: Packet, *args: Any) -> Any:
-    """``pkt.reconstruct_binary(attachments)`` puts the attachments in place
-    of the placeholders of ``pkt.data`` (5.0.3 form; the packet's decoded
-    data is changed in place); ``pkt.reconstruct_binary(data, attachments)``
-    returns new data."""
-    if len(args) == 2:
-        return _reconstruct_class(type(self), *args)
-    if len(args) != 1:
-        raise TypeError('reconstruct_binary() takes (attachments) or '
-                        '(data, attachments)')
-    attachments = args[0]
-    if attachments is None:
-        attachments = self.attachments
-    try:
-        self.data = _fill_in(self.data, attachments)
-    except RecursionError:
-        raise ValueError('Packet data is nested too deeply') from None
-    return None
-
-
 def _reconstruct_class(cls: Any, data: Any, attachments: List[Any]) -> Any:
     """Return a copy of ``data`` with placeholders replaced by attachments."""
     try:
@@ -417,16 +396,6 @@ _c_decode: Optional[Callable[..., Optional[Tuple[Any, ...]]]] = \
 
 #: types that never hold a placeholder (skipped without a call)
 _SCALARS = frozenset((str, int, float, bool, type(None)))
-
-
-class _DualReconstruct:
-    """Descriptor: instance access gives the 5.0.3 instance method, class
-    access gives the later ``reconstruct_binary(data, attachments)``."""
-
-    def __get__(self, obj: Any, objtype: Optional[type] = None) -> Callable:
-        if obj is None:
-            return types.MethodType(_reconstruct_class, objtype)
-        return types.MethodType(_reconstruct_instance, obj)
 
 
 class Packet:
@@ -672,7 +641,32 @@ class Packet:
         self.reconstruct_binary(attachments)
         return True
 
-    reconstruct_binary = _DualReconstruct()
+    def reconstruct_binary(self_or_data: Any, *args: Any) -> Any:
+        """Put binary attachments in place of their placeholders.
+
+        On a packet (the 5.0.3 form), ``pkt.reconstruct_binary(attachments)``
+        does it to the packet's decoded data, in place (``None`` stands for
+        ``pkt.attachments``). On the class (the later form),
+        ``Packet.reconstruct_binary(data, attachments)`` returns new data and
+        leaves ``data`` as it is; so does ``pkt.reconstruct_binary(data,
+        attachments)``.
+        """
+        if not isinstance(self_or_data, Packet):  # Packet.reconstruct_binary(data, att)
+            if len(args) != 1:
+                raise TypeError('reconstruct_binary() takes (data, attachments)')
+            return _reconstruct_class(Packet, self_or_data, args[0])
+        if len(args) == 1:
+            attachments = args[0]
+            if attachments is None:
+                attachments = self_or_data.attachments
+            try:
+                self_or_data.data = _fill_in(self_or_data.data, attachments)
+            except RecursionError:
+                raise ValueError('Packet data is nested too deeply') from None
+            return None
+        if len(args) == 2:
+            return _reconstruct_class(type(self_or_data), *args)
+        raise TypeError('reconstruct_binary() takes (attachments) or (data, attachments)')
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:

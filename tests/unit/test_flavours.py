@@ -157,3 +157,28 @@ def test_a_call_that_times_out_forgets_its_callback(flavour):
 
         sid = asyncio.run(scenario())
     assert list(sio.manager.callbacks.get(sid, {})) in ([], [0])
+
+
+def test_send_eio_packet_is_engineio_send_packet_on_a_server():
+    sio = socketio.Server(async_mode='threading')
+    assert sio._send_eio_packet == sio.eio.send_packet
+    assert socketio.Server._send_eio_packet.__name__ == '_send_eio_packet'
+    with mock.patch.object(sio, '_send_eio_packet') as replaced:
+        sio._handle_eio_connect('e1', {})
+        sio._handle_eio_message('e1', '0')
+        sio.emit('news', 1)
+    assert replaced.call_args.args[0] == 'e1'
+    assert replaced.call_args.args[1].data == '2["news",1]'
+    assert sio._send_eio_packet == sio.eio.send_packet  # restored
+
+    class Mine(socketio.Server):
+        def _send_eio_packet(self, eio_sid, eio_pkt):
+            sent.append(eio_pkt.data)
+
+    sent = []
+    sio = Mine(async_mode='threading')
+    sio.eio.send = mock.MagicMock()
+    sio._handle_eio_connect('e1', {})
+    sio._handle_eio_message('e1', '0')
+    sio.emit('news', 2)
+    assert sent == ['2["news",2]']
