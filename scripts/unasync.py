@@ -73,6 +73,8 @@ NAMES: Dict[str, str] = {
     # the client library of the Redis managers
     'aioredis': 'redis',
     '_aioredis': '_redis',
+    'aiovalkey': 'valkey',
+    '_aiovalkey': '_valkey',
     # in docstrings and comments (``asyncio.`` and ``import asyncio`` stay)
     'asyncio': 'standard',
 }
@@ -83,6 +85,7 @@ LITERALS: Dict[str, str] = {
     "name = 'asyncpubsub'": "name = 'pubsub'",
     'an async generator': 'a generator',
     "'redis.asyncio'": "'redis'",
+    "'valkey.asyncio'": "'valkey'",
     '; ``redis.asyncio`` is used': '',
     '\n\n    Event handlers may be coroutine functions or plain functions.\n': '\n',
     '\n\n    Event handlers and acknowledgement callbacks may be coroutine functions\n'

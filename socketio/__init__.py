@@ -26,7 +26,7 @@ from .tornado import get_tornado_handler
 from .zmq_manager import ZmqManager
 
 #: The python-socketio API level this package implements.
-__version__ = '5.16.3'
+__version__ = '5.18.1'
 
 __all__ = ['__version__', 'SimpleClient', 'Client', 'Server', 'BaseManager', 'Manager',
            'PubSubManager', 'KombuManager', 'RedisManager', 'ZmqManager', 'KafkaManager',

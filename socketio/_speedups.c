@@ -14,14 +14,19 @@
  * id) like socketio.packet._py_parse_header, with the same ValueError
  * messages. Returns (type, count, namespace or None, id or None, data_start).
  *
- * decode(text, max_attachments, max_depth, scan_once): the whole decode of a
- * text packet (header, then the JSON data with the given C scanner) in the
- * usual case, returning (type, count, namespace, id, data). Anything else
- * (data with more '[' and '{' than max_depth, which needs the depth check,
- * or longer than 4096 characters; leading or trailing whitespace; invalid
- * JSON; an event that is not a list starting with a str; a binary event
- * without data) returns None, and socketio.packet.Packet.decode does it in
- * Python, raising the errors.
+ * decode(text, max_attachments, max_depth, scan_once, max_digits): the whole
+ * decode of a text packet (header, then the JSON data with the given C
+ * scanner) in the usual case, returning (type, count, namespace, id, data).
+ * Anything else (data with more '[' and '{' than max_depth, which needs the
+ * depth check, or longer than 4096 characters; more than max_digits digits
+ * in a row, when max_digits > 0, which may be an integer engineio.json
+ * refuses; leading or trailing whitespace; invalid JSON; an event that is
+ * not a list starting with a str; a binary event without data) returns
+ * None, and socketio.packet.Packet.decode does it in Python, raising the
+ * errors.
+ *
+ * digit_run(text, start, limit): whether text[start:] holds more than limit
+ * digits in a row (the same test, for the Python path of long texts).
  *
  * encode_text(type, namespace, id, data, encoder): the text of a packet
  * whose data holds no bytes, the JSON made by the given C encoder (called as
@@ -237,8 +242,8 @@ count_too_large(long count, PyObject *max_attachments)
 }
 
 /* Parse the attachment count of a binary packet: digits from index 1 and a
- * dash. Store the count and return the index after the dash, or -1 with an
- * exception set. */
+ * dash. Store the count and return the index after the dash (0 and 1 when
+ * there is no count), or -1 with an exception set. */
 static Py_ssize_t
 parse_count(int kind, const void *data, Py_ssize_t n,
             PyObject *max_attachments, long *count)
@@ -259,8 +264,9 @@ parse_count(int kind, const void *data, Py_ssize_t n,
         }
     }
     if (j == 1 || j >= n || CHAR_AT(j) != '-') {
-        header_error("Binary packet without attachment count");
-        return -1;
+        /* no count: zero attachments, what follows the type is read as usual */
+        *count = 0;
+        return 1;
     }
     if (j > MAX_COUNT_DIGITS + 1) {
         header_error("Too many attachments");
@@ -544,19 +550,69 @@ clear_decode_error(void)
     return 0;
 }
 
+/* 1 if text[start:end] holds a run of more than limit ASCII digits (an
+ * integer too long for engineio.json, which refuses those), else 0. */
+static int
+long_digit_run(int kind, const void *data, Py_ssize_t start, Py_ssize_t end,
+               Py_ssize_t limit)
+{
+    Py_ssize_t j, run = 0;
+
+    for (j = start; j < end; j++) {
+        if (IS_DIGIT(CHAR_AT(j))) {
+            if (++run > limit) {
+                return 1;
+            }
+        }
+        else {
+            run = 0;
+        }
+    }
+    return 0;
+}
+
+static PyObject *
+digit_run(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *text;
+    Py_ssize_t start, limit, n;
+
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "digit_run() takes exactly 3 arguments "
+                        "(text, start, limit)");
+        return NULL;
+    }
+    text = text_argument(args[0], "digit_run");
+    if (text == NULL) {
+        return NULL;
+    }
+    start = PyLong_AsSsize_t(args[1]);
+    limit = PyLong_AsSsize_t(args[2]);
+    if ((start == -1 || limit == -1) && PyErr_Occurred()) {
+        return NULL;
+    }
+    n = PyUnicode_GET_LENGTH(text);
+    if (start < 0 || start > n) {
+        PyErr_SetString(PyExc_ValueError, "start out of range");
+        return NULL;
+    }
+    return PyBool_FromLong(long_digit_run(PyUnicode_KIND(text), PyUnicode_DATA(text),
+                                          start, n, limit));
+}
+
 static PyObject *
 decode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *text, *namespace, *ack_id, *items[5], *call_args[2];
     PyObject *scanned = NULL, *value = NULL, *first;
-    Py_ssize_t i, n, max_depth, end;
+    Py_ssize_t i, n, max_depth, max_digits, end;
     long ptype, count;
     int kind;
     const void *data;
 
-    if (nargs != 4) {
-        PyErr_SetString(PyExc_TypeError, "decode() takes exactly 4 arguments "
-                        "(text, max_attachments, max_depth, scan_once)");
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "decode() takes exactly 5 arguments "
+                        "(text, max_attachments, max_depth, scan_once, max_digits)");
         return NULL;
     }
     text = text_argument(args[0], "decode");
@@ -587,6 +643,15 @@ decode(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         if (n - i > max_depth && !few_openers(text, i, n, max_depth)) {
             goto python_path;  /* the depth check is done there */
+        }
+        max_digits = PyLong_Check(args[4]) ? PyLong_AsSsize_t(args[4]) : -1;
+        if (max_digits == -1 && PyErr_Occurred()) {
+            PyErr_Clear();
+            goto python_path;
+        }
+        if (max_digits > 0 && n - i > max_digits
+                && long_digit_run(kind, data, i, n, max_digits)) {
+            goto python_path;  /* maybe an integer too long: refused there */
         }
         call_args[0] = text;
         call_args[1] = PyLong_FromSsize_t(i);
@@ -777,9 +842,12 @@ static PyMethodDef speedups_methods[] = {
      "Parse the header of a Socket.IO text packet; return (type, count, "
      "namespace, id, data_start)."},
     {"decode", (PyCFunction)(void (*)(void))decode, METH_FASTCALL,
-     "decode(text, max_attachments, max_depth, scan_once)\n--\n\n"
+     "decode(text, max_attachments, max_depth, scan_once, max_digits)\n--\n\n"
      "Decode a Socket.IO text packet in the usual case; return (type, count, "
      "namespace, id, data), or None when the Python code must decide."},
+    {"digit_run", (PyCFunction)(void (*)(void))digit_run, METH_FASTCALL,
+     "digit_run(text, start, limit)\n--\n\n"
+     "Tell whether text[start:] holds more than limit digits in a row."},
     {"encode_text", (PyCFunction)(void (*)(void))encode_text, METH_FASTCALL,
      "encode_text(type, namespace, id, data, encoder)\n--\n\n"
      "Encode a text packet whose data holds no bytes; None when the Python "

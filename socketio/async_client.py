@@ -100,10 +100,12 @@ class AsyncClient(BaseClient, AsyncEndpoint):
             await self._abandon_connection()
             raise
         if set(self.namespaces) != requested:
-            missing = [n for n in self.connection_namespaces if n not in self.namespaces]
+            failed = list(self.failed_namespaces)  # in the order they failed
             await self._abandon_connection()
-            raise exceptions.ConnectionError(
-                'One or more namespaces failed to connect: ' + ', '.join(missing))
+            if failed:
+                raise exceptions.ConnectionError(
+                    'One or more namespaces failed to connect: ' + ', '.join(failed))
+            raise exceptions.ConnectionError('Unexpected connection error')
 
     async def _abandon_connection(self) -> None:
         """Close a connection whose namespaces did not all connect (a
@@ -305,7 +307,9 @@ class AsyncClient(BaseClient, AsyncEndpoint):
         self.logger.info('Received event "%s" [%s]', event_name(data), namespace)
         try:
             result = await self._trigger_event(data[0], namespace, *data[1:])
-            if id is not None and result is not self.not_handled:
+            if id is not None:  # acknowledged even without a handler, as the server asked
+                if result is self.not_handled:
+                    result = None
                 await self._send_packet(self.packet_class(
                     packet.ACK, namespace=namespace, id=id, data=to_args(result)))
         except Exception:
@@ -385,7 +389,7 @@ class AsyncClient(BaseClient, AsyncEndpoint):
             self._reconnecting = False
             if not success:
                 for namespace in self.connection_namespaces:
-                    await self._trigger_event('__disconnect_final', namespace)
+                    await self._trigger_event('__disconnect_final', namespace=namespace)
 
 
 __all__ = ['AsyncClient']

@@ -15,13 +15,22 @@ from .base_namespace import BaseClientNamespace, BaseNamespace, BaseServerNamesp
 
 async def trigger_event(self: Any, event: str, *args: Any) -> Any:
     """Call the ``on_<event>`` method, if there is one, with ``args`` and
-    return what it returns."""
-    handler = getattr(self, 'on_' + event, None)
+    return what it returns. An ``on_disconnect`` that fails with
+    ``TypeError`` is called again without its last argument (the reason),
+    for handlers written before reasons existed."""
+    handler = getattr(self, 'on_' + (event or ''), None)
     if handler is None:
         return None
-    result = handler(*args)
-    if inspect.isawaitable(result):  # async-only
-        result = await result
+    try:
+        result = handler(*args)
+        if inspect.isawaitable(result):  # async-only
+            result = await result
+    except TypeError:
+        if event != 'disconnect' or not args:
+            raise
+        result = handler(*args[:-1])
+        if inspect.isawaitable(result):  # async-only
+            result = await result
     return result
 
 
@@ -39,29 +48,29 @@ class AsyncNamespace(BaseServerNamespace):
 
     async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
                    skip_sid: Any = None, namespace: Optional[str] = None,
-                   callback: Any = None, **kwargs: Any) -> Any:
+                   callback: Any = None, ignore_queue: bool = False) -> Any:
         """Emit an event (see :meth:`socketio.AsyncServer.emit`)."""
-        return await self.server.emit(event, data=data, room=to or room, skip_sid=skip_sid,
-                               namespace=namespace or self.namespace, callback=callback,
-                               **kwargs)
+        return await self.server.emit(event, data=data, to=to, room=room, skip_sid=skip_sid,
+                                      namespace=namespace or self.namespace,
+                                      callback=callback, ignore_queue=ignore_queue)
 
     async def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
                    namespace: Optional[str] = None, callback: Any = None,
-                   **kwargs: Any) -> Any:
+                   ignore_queue: bool = False) -> Any:
         """Send a ``message`` event (see :meth:`socketio.AsyncServer.send`)."""
-        return await self.server.send(data, room=to or room, skip_sid=skip_sid,
-                               namespace=namespace or self.namespace, callback=callback,
-                               **kwargs)
+        return await self.server.send(data, to=to, room=room, skip_sid=skip_sid,
+                                      namespace=namespace or self.namespace,
+                                      callback=callback, ignore_queue=ignore_queue)
 
     async def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
                    namespace: Optional[str] = None, timeout: Any = None,
-                   **kwargs: Any) -> Any:
+                   ignore_queue: bool = False) -> Any:
         """Emit an event to one client and return its acknowledgement (see
         :meth:`socketio.AsyncServer.call`; here ``timeout`` defaults to
         waiting forever)."""
         return await self.server.call(event, data=data, to=to, sid=sid,
                                       namespace=namespace or self.namespace,
-                                      timeout=timeout, **kwargs)
+                                      timeout=timeout, ignore_queue=ignore_queue)
 
     async def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> Any:
         """Put a client in a room."""
@@ -82,7 +91,8 @@ class AsyncNamespace(BaseServerNamespace):
     async def save_session(self, sid: str, session: Any,
                            namespace: Optional[str] = None) -> Any:
         """Store a client's user session."""
-        return await self.server.save_session(sid, session, namespace=namespace or self.namespace)
+        return await self.server.save_session(sid, session,
+                                              namespace=namespace or self.namespace)
 
     async def disconnect(self, sid: str, namespace: Optional[str] = None) -> Any:
         """Disconnect a client from this namespace."""
@@ -100,8 +110,9 @@ class AsyncClientNamespace(BaseClientNamespace):
     async def emit(self, event: str, data: Any = None, namespace: Optional[str] = None,
                    callback: Any = None) -> Any:
         """Emit an event to the server."""
-        return await self.client.emit(event, data=data, namespace=namespace or self.namespace,
-                               callback=callback)
+        return await self.client.emit(event, data=data,
+                                      namespace=namespace or self.namespace,
+                                      callback=callback)
 
     async def send(self, data: Any, room: Any = None, skip_sid: Any = None,
                    namespace: Optional[str] = None, callback: Any = None) -> Any:
@@ -114,7 +125,8 @@ class AsyncClientNamespace(BaseClientNamespace):
                    timeout: Any = None) -> Any:
         """Emit an event to the server and return its acknowledgement (here
         ``timeout`` defaults to waiting forever)."""
-        return await self.client.call(event, data=data, namespace=namespace or self.namespace,
+        return await self.client.call(event, data=data,
+                                      namespace=namespace or self.namespace,
                                       timeout=timeout)
 
     async def disconnect(self) -> Any:

@@ -15,7 +15,9 @@ from .redis_base import (  # noqa: F401
     REDIS_SCHEMES,
     RedisBase,
     check_redis_url,
+    client_error,
     logger,
+    parse_redis_sentinel_url,
     parse_sentinel_url,
     redis_client,
 )
@@ -23,6 +25,9 @@ from .redis_base import (  # noqa: F401
 #: The asyncio client of the ``redis`` package, imported on first use (None
 #: when not installed).
 aioredis: Any = LAZY
+#: The asyncio client of the ``valkey`` package, for ``valkey://`` URLs
+#: (imported on first use; None when not installed).
+aiovalkey: Any = LAZY
 
 
 def _aioredis() -> Any:
@@ -30,6 +35,13 @@ def _aioredis() -> Any:
     if aioredis is LAZY:
         aioredis = optional_import('redis.asyncio')
     return aioredis
+
+
+def _aiovalkey() -> Any:
+    global aiovalkey
+    if aiovalkey is LAZY:
+        aiovalkey = optional_import('valkey.asyncio')
+    return aiovalkey
 
 
 def _parse_redis_url(url: str) -> Tuple[str, int, Optional[str], int, bool]:  # async-only
@@ -55,7 +67,8 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
     goes away; a publish that fails is retried once, then logged and dropped.
 
     :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
-        ``valkeys://`` or ``redis+sentinel://`` URL.
+        ``valkeys://`` (with valkey-py when it is installed, else redis-py),
+        ``redis+sentinel://`` or ``valkey+sentinel://`` URL.
     :param channel: the channel name shared by all the servers.
     :param write_only: only publish (for external emitters).
     :param logger: a logger for the manager.
@@ -65,6 +78,7 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
 
     name = 'aioredis'
     _redis_module = staticmethod(_aioredis)
+    _valkey_module = staticmethod(_aiovalkey)
 
     async def _publish(self, data: messages.Message) -> Any:
         module = self._required_module()
@@ -74,7 +88,7 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
                 if self.redis is None:
                     self._redis_connect()
                 return await self.redis.publish(self.channel, payload)
-            except (module.RedisError, OSError) as exc:
+            except (client_error(module), OSError) as exc:
                 self.redis = None
                 logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
                              extra={'redis_exception': str(exc)})

@@ -53,32 +53,34 @@ class AsyncServer(BaseServer, AsyncEndpoint):
     # -- emitting ------------------------------------------------------------
     async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
                    skip_sid: Any = None, namespace: Optional[str] = None,
-                   callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+                   callback: Optional[Callable[..., Any]] = None,
+                   ignore_queue: bool = False) -> None:
         """Emit an event to one client, a room, several rooms or everyone.
 
         ``to`` (or its alias ``room``) is a sid, a room name or a list of
         them; None broadcasts to the namespace. ``skip_sid`` leaves out one
         sid or a list of sids. ``data`` may be any JSON value or bytes; a
         tuple sends several arguments. ``callback`` is called with the
-        client's acknowledgement. ``ignore_queue=True`` skips the message
-        queue.
+        client's acknowledgement. ``ignore_queue=True`` emits to this
+        process's clients only, without the message queue.
         """
         namespace = namespace or '/'
         room = to or room
         self.logger.info('emitting event "%s" to %s [%s]', event, room or 'all', namespace)
         await self.manager.emit(event, data, namespace, room=room, skip_sid=skip_sid,
-                                callback=callback, **kwargs)
+                                callback=callback, ignore_queue=ignore_queue)
 
     async def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
                    namespace: Optional[str] = None,
-                   callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+                   callback: Optional[Callable[..., Any]] = None,
+                   ignore_queue: bool = False) -> None:
         """Emit a ``message`` event (see :meth:`emit`)."""
         await self.emit('message', data=data, to=to, room=room, skip_sid=skip_sid,
-                        namespace=namespace, callback=callback, **kwargs)
+                        namespace=namespace, callback=callback, ignore_queue=ignore_queue)
 
     async def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
                    namespace: Optional[str] = None, timeout: Optional[float] = 60,
-                   **kwargs: Any) -> Any:
+                   ignore_queue: bool = False) -> Any:
         """Emit an event to one client and return its acknowledgement: None
         for no arguments, the argument, or a tuple of several.
 
@@ -91,7 +93,7 @@ class AsyncServer(BaseServer, AsyncEndpoint):
             raise RuntimeError('Cannot use call() when async_handlers is False.')
         return await self._emit_and_wait(
             lambda on_ack: self.emit(event, data=data, room=to or sid, namespace=namespace,
-                                     callback=on_ack, **kwargs),
+                                     callback=on_ack, ignore_queue=ignore_queue),
             lambda on_ack: forget_callback(self.manager.callbacks, to or sid, on_ack),
             timeout)
 
@@ -152,6 +154,7 @@ class AsyncServer(BaseServer, AsyncEndpoint):
             return
         self.logger.info('Disconnecting %s [%s]', sid, namespace)
         eio_sid = self.manager.pre_disconnect(sid, namespace=namespace)
+        self._drop_binary_packet(eio_sid, namespace)
         await self._send_packet(eio_sid, self.packet_class(packet.DISCONNECT,
                                                            namespace=namespace))
         await self._finish_disconnect(sid, namespace, self.reason.SERVER_DISCONNECT)
@@ -267,10 +270,12 @@ class AsyncServer(BaseServer, AsyncEndpoint):
     # -- Socket.IO packets from clients -----------------------------------------------
     async def _handle_connect(self, eio_sid: str, namespace: Optional[str],
                               data: Any = None) -> None:
+        """A client asks to join ``namespace``: admit it (pre-connected) while
+        the connect handler decides, then accept it or refuse it."""
         namespace = namespace or '/'
         sid = None
         if self._namespace_allowed(namespace):
-            sid = self.manager.connect(eio_sid, namespace)
+            sid = await self.manager.pre_connect(eio_sid, namespace)
             if sid is None:
                 self.logger.warning('%s is already connected to namespace %s',
                                     eio_sid, namespace)
@@ -284,17 +289,11 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         if self.always_connect:
             await self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT, {'sid': sid}, namespace=namespace))
-        environ = self.environ.get(eio_sid)
+            await self.manager.connect(sid, namespace)
         fail_reason = None
         try:
-            if data:
-                success = await self._trigger_event('connect', namespace, sid, environ, data)
-            else:
-                try:
-                    success = await self._trigger_event('connect', namespace, sid, environ)
-                except TypeError:
-                    success = await self._trigger_event('connect', namespace, sid, environ,
-                                                        None)
+            success = await self._trigger_connect(namespace, sid, self.environ.get(eio_sid),
+                                                  data)
         except Exception as exc:
             fail_reason = self._refusal(exc)
             if fail_reason is None:
@@ -313,13 +312,35 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         elif not self.always_connect:
             await self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT, {'sid': sid}, namespace=namespace))
+            await self.manager.connect(sid, namespace)
+
+    async def _trigger_connect(self, namespace: str, sid: str, environ: Any,
+                               auth: Any) -> Any:
+        """Run the connect handler: ``(sid, environ, auth)`` when the client
+        sent auth; else ``(sid, environ, None)``, then ``(sid, environ)`` for
+        a handler that takes no auth (``TypeError``; if that fails too, the
+        first error is raised)."""
+        if auth:
+            return await self._trigger_event('connect', namespace, sid, environ, auth)
+        try:
+            return await self._trigger_event('connect', namespace, sid, environ, None)
+        except TypeError as exc:
+            try:
+                return await self._trigger_event('connect', namespace, sid, environ)
+            except TypeError:
+                raise exc from None
 
     async def _handle_disconnect(self, eio_sid: str, namespace: Optional[str],
                                  reason: Optional[str] = None) -> None:
         namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        self._drop_binary_packet(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
-            return
+            # gone while its connect handler ran: connect() will forget it (no
+            # disconnect handler); unless it was accepted meanwhile
+            if self.manager._leave_pre_connected(sid, namespace) or \
+                    not self.manager.is_connected(sid, namespace):
+                return
         self.manager.pre_disconnect(sid, namespace=namespace)
         await self._finish_disconnect(sid, namespace, reason or self.reason.CLIENT_DISCONNECT)
 

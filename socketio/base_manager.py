@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 from engineio import packet as eio_packet
@@ -30,30 +31,36 @@ default_logger = logging.getLogger('socketio')
 class Room(dict):
     """``sid -> eio_sid`` of the members of a room, with the list of their
     Engine.IO sids kept until the next change: repeated broadcasts to the
-    room copy nothing. Every change goes through the methods below."""
+    room copy nothing. Every change goes through the methods below, which
+    count the changes (``_version``): a list made while the room changed is
+    never taken for the current one, so readers need no lock."""
 
-    __slots__ = ('_eio_sids',)
+    __slots__ = ('_version', '_cached')
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
-        self._eio_sids: Optional[List[str]] = None
+        self._version = 0
+        self._cached: Optional[Tuple[int, List[str]]] = None
         self.update(*args, **kwargs)
 
     def eio_sids(self) -> List[str]:
         """The Engine.IO sids, as a list kept until the next change (do not
         modify it)."""
-        eio_sids = self._eio_sids
-        if eio_sids is None:
-            eio_sids = self._eio_sids = list(self.values())
+        cached = self._cached
+        if cached is not None and cached[0] == self._version:
+            return cached[1]
+        version = self._version
+        eio_sids = list(self.values())  # one C call: a consistent snapshot
+        self._cached = (version, eio_sids)
         return eio_sids
 
     def __setitem__(self, sid: str, eio_sid: str) -> None:
         dict.__setitem__(self, sid, eio_sid)
-        self._eio_sids = None
+        self._version += 1
 
     def __delitem__(self, sid: str) -> None:
         dict.__delitem__(self, sid)
-        self._eio_sids = None
+        self._version += 1
 
     def __ior__(self, other: Any) -> Room:  # type: ignore[misc]
         self.update(other)
@@ -68,12 +75,12 @@ class Room(dict):
 
     def popitem(self) -> Tuple[str, str]:
         sid, eio_sid = dict.popitem(self)
-        self._eio_sids = None
+        self._version += 1
         return sid, eio_sid
 
     def clear(self) -> None:
         dict.clear(self)
-        self._eio_sids = None
+        self._version += 1
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         for sid, eio_sid in dict(*args, **kwargs).items():
@@ -124,8 +131,19 @@ class ClientMap(Room):
         self.inverse.clear()
 
 
+#: what an emit to a client whose connect handler runs leaves for later:
+#: the name of the server method to call and its arguments
+Deferred = Tuple[str, Tuple[Any, ...]]
+
+
 class BaseManager:
-    """In-memory registry of clients, rooms and pending acknowledgements."""
+    """In-memory registry of clients, rooms and pending acknowledgements.
+
+    Safe under threads: changes are made under one lock (reentrant: the
+    ``basic_*`` methods call each other, and may be wrapped); queries and
+    broadcasts take no lock and read snapshots (``list(...)`` of a dict is
+    one C call), so that other threads may change the rooms meanwhile.
+    """
 
     def __init__(self) -> None:
         self.logger: Optional[logging.Logger] = None
@@ -134,7 +152,10 @@ class BaseManager:
         self.eio_to_sid: Dict[str, str] = {}
         self.callbacks: Dict[str, Dict[int, Any]] = {}
         self.pending_disconnect: Dict[str, List[str]] = {}
+        #: clients whose connect handler runs: ``{namespace: {sid: [deferred emits]}}``
+        self.pending_connect: Dict[str, Dict[str, List[Deferred]]] = {}
         self.json: Any = json
+        self._lock = threading.RLock()
 
     # -- wiring -----------------------------------------------------------
     def set_server(self, server: Any) -> None:
@@ -181,11 +202,18 @@ class BaseManager:
                     yield sid, eio_sid
 
     def is_connected(self, sid: Optional[str], namespace: str) -> bool:
-        """Tell whether ``sid`` is connected to ``namespace`` and not leaving."""
-        if sid in self.pending_disconnect.get(namespace, ()):
+        """Tell whether ``sid`` is connected to ``namespace``: not leaving,
+        and not waiting for its connect handler (see :meth:`pre_connect`)."""
+        if sid in self.pending_disconnect.get(namespace, ()) or \
+                sid in self.pending_connect.get(namespace, ()):
             return False
         everyone = self.rooms.get(namespace, {}).get(None)
         return everyone is not None and sid in everyone
+
+    def is_pre_connected(self, sid: Optional[str], namespace: str) -> bool:
+        """Tell whether ``sid`` was admitted to ``namespace`` and its connect
+        handler has not accepted it yet."""
+        return sid in self.pending_connect.get(namespace, ())
 
     def sid_from_eio_sid(self, eio_sid: str, namespace: str) -> Optional[str]:
         """Return the sid of an Engine.IO session in ``namespace``, or None."""
@@ -199,21 +227,77 @@ class BaseManager:
 
     def get_rooms(self, sid: str, namespace: str) -> List[Any]:
         """Return the rooms ``sid`` is in, its own room included."""
-        return [name for name, members in self.rooms.get(namespace, {}).items()
+        return [name for name, members in list(self.rooms.get(namespace, {}).items())
                 if name is not None and sid in members]
 
-    # -- connections --------------------------------------------------------
-    def connect(self, eio_sid: str, namespace: str) -> Optional[str]:
-        """Register a client in ``namespace`` and return its new sid.
+    def is_sid_room(self, namespace: str, room: Any) -> bool:
+        """Tell whether ``room`` is the room of a client of ``namespace``
+        (named after its sid): nobody else may enter or close it."""
+        if room is None or is_room_list(room):
+            return False
+        everyone = self.rooms.get(namespace, {}).get(None)
+        try:
+            return everyone is not None and room in everyone
+        except TypeError:  # not hashable: not a sid
+            return False
 
-        Returns None when this Engine.IO session is already connected there.
+    # -- connections --------------------------------------------------------
+    def pre_connect(self, eio_sid: str, namespace: str) -> Any:
+        """Admit an Engine.IO session to ``namespace`` while its connect
+        handler runs, and return its new sid (None when this session is in
+        the namespace already).
+
+        The client is in the namespace and in its own room, so the handler
+        may put it in rooms and emit to it, but it is not connected yet: it
+        receives no broadcast and no room emit, and what is emitted to its
+        own sid is sent once :meth:`~socketio.Manager.connect` accepts it.
         """
-        if self.sid_from_eio_sid(eio_sid, namespace) is not None:
-            return None
-        sid = self.server.eio.generate_id()
-        self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
-        self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
-        return sid
+        with self._lock:
+            if self.sid_from_eio_sid(eio_sid, namespace) is not None:
+                return None
+            sid = self.server.eio.generate_id()
+            self.pending_connect.setdefault(namespace, {})[sid] = []
+            self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
+            self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
+            return sid
+
+    def _accept(self, sid: str, namespace: str) -> Optional[List[Deferred]]:
+        """Mark a pre-connected client as connected and return what was
+        emitted to it meanwhile, to be sent now; None (and the client is
+        forgotten) when it went away while its connect handler ran."""
+        with self._lock:
+            if sid in self.pending_disconnect.get(namespace, ()):
+                self.basic_disconnect(sid, namespace)
+                return None
+            return self._pop_pending_connect(sid, namespace)
+
+    def _pop_pending_connect(self, sid: str, namespace: str) -> List[Deferred]:
+        with self._lock:
+            pending = self.pending_connect.get(namespace)
+            deferred = pending.pop(sid, []) if pending else []
+            if pending is not None and not pending:
+                del self.pending_connect[namespace]
+            return deferred
+
+    def _leave_pre_connected(self, sid: Optional[str], namespace: str) -> bool:
+        """A pre-connected client went away: mark it as leaving, for
+        ``connect()`` to forget it once its connect handler returns. False
+        (and nothing done) when ``sid`` is not pre-connected (any more)."""
+        with self._lock:
+            if sid is None or not self.is_pre_connected(sid, namespace):
+                return False
+            self.pending_disconnect.setdefault(namespace, []).append(sid)
+            return True
+
+    def _defer(self, namespace: str, sid: str, deferred: List[Deferred]) -> bool:
+        """Keep ``deferred`` sends for a client whose connect handler runs;
+        False when it is not (or no longer) such a client."""
+        with self._lock:
+            queue = self.pending_connect.get(namespace, {}).get(sid)
+            if queue is None:
+                return False
+            queue.extend(deferred)
+            return True
 
     def pre_disconnect(self, sid: str, namespace: str) -> Optional[str]:
         """Mark ``sid`` as leaving and return its Engine.IO sid.
@@ -221,55 +305,66 @@ class BaseManager:
         While leaving the client counts as disconnected, but its rooms stay
         readable for the disconnect handler.
         """
-        self.pending_disconnect.setdefault(namespace, []).append(sid)
+        with self._lock:
+            self.pending_disconnect.setdefault(namespace, []).append(sid)
         return self.eio_sid_from_sid(sid, namespace)
 
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         """Forget ``sid`` in ``namespace``: rooms, callbacks, pending state."""
-        ns_rooms = self.rooms.get(namespace)
-        if ns_rooms is None:
-            return
-        for name in [name for name, members in ns_rooms.items() if sid in members]:
-            self.basic_leave_room(sid, namespace, name)
-        self.callbacks.pop(sid, None)
-        pending = self.pending_disconnect.get(namespace)
-        if pending and sid in pending:
-            pending.remove(sid)
-            if not pending:
-                del self.pending_disconnect[namespace]
+        with self._lock:
+            ns_rooms = self.rooms.get(namespace)
+            if ns_rooms is not None:
+                for name in [name for name, members in list(ns_rooms.items())
+                             if sid in members]:
+                    self.basic_leave_room(sid, namespace, name)
+            self.callbacks.pop(sid, None)
+            pending = self.pending_disconnect.get(namespace)
+            if pending and sid in pending:
+                pending.remove(sid)
+                if not pending:
+                    del self.pending_disconnect[namespace]
+            self._pop_pending_connect(sid, namespace)  # deferred emits are dropped
 
     # -- rooms ----------------------------------------------------------------
     def basic_enter_room(self, sid: str, namespace: str, room: Any,
                          eio_sid: Optional[str] = None) -> None:
         """Add ``sid`` to ``room``; entering twice is harmless."""
-        if eio_sid is None:
-            eio_sid = self.eio_sid_from_sid(sid, namespace)
+        with self._lock:
             if eio_sid is None:
-                raise ValueError('sid is not connected to requested namespace')
-        ns_rooms = self.rooms.setdefault(namespace, {})
-        members = ns_rooms.get(room)
-        if members is None:
-            members = ns_rooms[room] = ClientMap() if room is None else Room()
-        members[sid] = eio_sid
+                eio_sid = self.eio_sid_from_sid(sid, namespace)
+                if eio_sid is None:
+                    raise ValueError('sid is not connected to requested namespace')
+            ns_rooms = self.rooms.setdefault(namespace, {})
+            members = ns_rooms.get(room)
+            if members is None:
+                members = ns_rooms[room] = ClientMap() if room is None else Room()
+            members[sid] = eio_sid
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Remove ``sid`` from ``room``; unknown names are ignored."""
-        ns_rooms = self.rooms.get(namespace)
-        if ns_rooms is None:
-            return
-        members = ns_rooms.get(room)
-        if members is None or sid not in members:
-            return
-        del members[sid]
-        if not members:
-            del ns_rooms[room]
-            if not ns_rooms:
-                del self.rooms[namespace]
+        with self._lock:
+            ns_rooms = self.rooms.get(namespace)
+            if ns_rooms is None:
+                return
+            members = ns_rooms.get(room)
+            if members is None or sid not in members:
+                return
+            del members[sid]
+            if not members:
+                del ns_rooms[room]
+                if not ns_rooms:
+                    del self.rooms[namespace]
 
     def basic_close_room(self, room: Any, namespace: str) -> None:
         """Remove every client from ``room``."""
-        for sid, _ in self.get_participants(namespace, room):
-            self.basic_leave_room(sid, namespace, room)
+        with self._lock:
+            for sid, _ in self.get_participants(namespace, room):
+                self.basic_leave_room(sid, namespace, room)
+
+    def _check_room_change(self, sid: str, namespace: str, room: Any) -> None:
+        """Refuse to put a client in another client's own room."""
+        if room != sid and self.is_sid_room(namespace, room):
+            raise ValueError('cannot enter a sid room')
 
     # -- emitting ---------------------------------------------------------------
     def _recipient_eio_sids(self, namespace: str, room: Any, skip_sid: Any) -> List[str]:
@@ -283,6 +378,9 @@ class BaseManager:
             skip: Any = ()
         else:
             skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
+        pending = self.pending_connect.get(namespace)
+        if pending:  # clients whose connect handler runs receive nothing yet
+            skip = set(skip).union(list(pending))
         if is_room_list(room):
             return [eio_sid for sid, eio_sid in self.get_participants(namespace, room)
                     if sid not in skip]
@@ -292,6 +390,18 @@ class BaseManager:
         if not skip:
             return members.eio_sids()
         return [eio_sid for sid, eio_sid in list(members.items()) if sid not in skip]
+
+    def _defer_emit(self, event: str, data: Any, namespace: str, sid: str,
+                    callback: Optional[Callable[..., Any]]) -> None:
+        """Keep an emit to a pre-connected client until it is accepted."""
+        eio_sid = self.eio_sid_from_sid(sid, namespace)
+        if callback is not None:
+            deferred: List[Deferred] = [('_emit_internal', (
+                eio_sid, event, data, namespace, self._generate_ack_id(sid, callback)))]
+        else:
+            deferred = [('_send_eio_packet', (eio_sid, eio_pkt))
+                        for eio_pkt in self._encode(event, data, namespace)]
+        self._defer(namespace, sid, deferred)
 
     def _encode(self, event: str, data: Any, namespace: str) -> List[eio_packet.Packet]:
         """Encode an event once into the Engine.IO packets that carry it."""
@@ -320,6 +430,10 @@ class BaseManager:
     # Its operations are now those of socketio.Manager; these keep code that
     # uses or subclasses BaseManager directly (as 5.0.3 code may) working.
     # AsyncManager and Manager define their own.
+    def connect(self, sid: str, namespace: str) -> Any:
+        """Connect a client (see :meth:`Manager.connect <socketio.Manager.connect>`)."""
+        return _manager().connect(self, sid, namespace)
+
     def can_disconnect(self, sid: str, namespace: str) -> Any:
         """Tell whether this process can disconnect ``sid`` itself."""
         return _manager().can_disconnect(self, sid, namespace)

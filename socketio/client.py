@@ -96,10 +96,12 @@ class Client(BaseClient, Endpoint):
             self._abandon_connection()
             raise
         if set(self.namespaces) != requested:
-            missing = [n for n in self.connection_namespaces if n not in self.namespaces]
+            failed = list(self.failed_namespaces)  # in the order they failed
             self._abandon_connection()
-            raise exceptions.ConnectionError(
-                'One or more namespaces failed to connect: ' + ', '.join(missing))
+            if failed:
+                raise exceptions.ConnectionError(
+                    'One or more namespaces failed to connect: ' + ', '.join(failed))
+            raise exceptions.ConnectionError('Unexpected connection error')
 
     def _abandon_connection(self) -> None:
         """Close a connection whose namespaces did not all connect (a
@@ -299,7 +301,9 @@ class Client(BaseClient, Endpoint):
         self.logger.info('Received event "%s" [%s]', event_name(data), namespace)
         try:
             result = self._trigger_event(data[0], namespace, *data[1:])
-            if id is not None and result is not self.not_handled:
+            if id is not None:  # acknowledged even without a handler, as the server asked
+                if result is self.not_handled:
+                    result = None
                 self._send_packet(self.packet_class(
                     packet.ACK, namespace=namespace, id=id, data=to_args(result)))
         except Exception:
@@ -377,7 +381,7 @@ class Client(BaseClient, Endpoint):
             self._reconnecting = False
             if not success:
                 for namespace in self.connection_namespaces:
-                    self._trigger_event('__disconnect_final', namespace)
+                    self._trigger_event('__disconnect_final', namespace=namespace)
 
 
 __all__ = ['Client']

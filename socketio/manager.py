@@ -16,6 +16,33 @@ class Manager(BaseManager):
     message-queue managers) talk to other processes.
     """
 
+    def pre_connect(self, eio_sid: str, namespace: str) -> Optional[str]:
+        """Admit an Engine.IO session to ``namespace`` while its connect
+        handler runs and return its new sid (see
+        :meth:`BaseManager.pre_connect <socketio.base_manager.BaseManager.pre_connect>`)."""
+        return super().pre_connect(eio_sid, namespace)
+
+    def connect(self, sid: str, namespace: str) -> Optional[str]:
+        """Mark a client as connected once its connect handler accepted it,
+        send it what was emitted to it meanwhile, and return its sid.
+
+        Given the Engine.IO sid of a session that was not pre-connected, it
+        admits and connects it in one step (None when that session is in the
+        namespace already). None also when the client went away while its
+        connect handler ran.
+        """
+        if not self.is_pre_connected(sid, namespace):
+            new_sid = self.pre_connect(sid, namespace)  # an Engine.IO sid
+            if new_sid is None:
+                return None
+            sid = new_sid
+        deferred = self._accept(sid, namespace)
+        if deferred is None:
+            return None  # it went away while its connect handler ran
+        for method, args in deferred:
+            getattr(self.server, method)(*args)
+        return sid
+
     def can_disconnect(self, sid: str, namespace: str) -> bool:
         """Tell whether this process can disconnect ``sid`` itself."""
         return self.is_connected(sid, namespace)
@@ -35,6 +62,10 @@ class Manager(BaseManager):
         if namespace not in self.rooms:
             return
         server = self.server
+        if self.is_pre_connected(room, namespace):
+            # to a client whose connect handler runs: sent once it is accepted
+            self._defer_emit(event, data, namespace, room, callback)
+            return
         if callback is not None:
             skip = skip_sid if isinstance(skip_sid, list) else [skip_sid]
             for sid, eio_sid in self.get_participants(namespace, room):
@@ -62,7 +93,9 @@ class Manager(BaseManager):
 
     def enter_room(self, sid: str, namespace: str, room: Any,
                    eio_sid: Optional[str] = None) -> None:
-        """Add a client to a room."""
+        """Add a client to a room (``ValueError`` for another client's own
+        room)."""
+        self._check_room_change(sid, namespace, room)
         self.basic_enter_room(sid, namespace, room, eio_sid=eio_sid)
 
     def leave_room(self, sid: str, namespace: str, room: Any) -> None:
@@ -70,7 +103,10 @@ class Manager(BaseManager):
         self.basic_leave_room(sid, namespace, room)
 
     def close_room(self, room: Any, namespace: str) -> None:
-        """Remove every client from a room."""
+        """Remove every client from a room (``ValueError`` for a client's
+        own room)."""
+        if self.is_sid_room(namespace, room):
+            raise ValueError('cannot close a sid room')
         self.basic_close_room(room, namespace)
 
     def trigger_callback(self, sid: str, id: int, data: Any) -> Any:

@@ -14,11 +14,18 @@ from .base_namespace import BaseClientNamespace, BaseNamespace, BaseServerNamesp
 
 def trigger_event(self: Any, event: str, *args: Any) -> Any:
     """Call the ``on_<event>`` method, if there is one, with ``args`` and
-    return what it returns."""
-    handler = getattr(self, 'on_' + event, None)
+    return what it returns. An ``on_disconnect`` that fails with
+    ``TypeError`` is called again without its last argument (the reason),
+    for handlers written before reasons existed."""
+    handler = getattr(self, 'on_' + (event or ''), None)
     if handler is None:
         return None
-    result = handler(*args)
+    try:
+        result = handler(*args)
+    except TypeError:
+        if event != 'disconnect' or not args:
+            raise
+        result = handler(*args[:-1])
     return result
 
 
@@ -33,29 +40,29 @@ class Namespace(BaseServerNamespace):
 
     def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
              skip_sid: Any = None, namespace: Optional[str] = None,
-             callback: Any = None, **kwargs: Any) -> Any:
+             callback: Any = None, ignore_queue: bool = False) -> Any:
         """Emit an event (see :meth:`socketio.Server.emit`)."""
-        return self.server.emit(event, data=data, room=to or room, skip_sid=skip_sid,
-                               namespace=namespace or self.namespace, callback=callback,
-                               **kwargs)
+        return self.server.emit(event, data=data, to=to, room=room, skip_sid=skip_sid,
+                                namespace=namespace or self.namespace,
+                                callback=callback, ignore_queue=ignore_queue)
 
     def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
              namespace: Optional[str] = None, callback: Any = None,
-             **kwargs: Any) -> Any:
+             ignore_queue: bool = False) -> Any:
         """Send a ``message`` event (see :meth:`socketio.Server.send`)."""
-        return self.server.send(data, room=to or room, skip_sid=skip_sid,
-                               namespace=namespace or self.namespace, callback=callback,
-                               **kwargs)
+        return self.server.send(data, to=to, room=room, skip_sid=skip_sid,
+                                namespace=namespace or self.namespace,
+                                callback=callback, ignore_queue=ignore_queue)
 
     def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
              namespace: Optional[str] = None, timeout: Any = None,
-             **kwargs: Any) -> Any:
+             ignore_queue: bool = False) -> Any:
         """Emit an event to one client and return its acknowledgement (see
         :meth:`socketio.Server.call`; here ``timeout`` defaults to
         waiting forever)."""
         return self.server.call(event, data=data, to=to, sid=sid,
                                 namespace=namespace or self.namespace,
-                                timeout=timeout, **kwargs)
+                                timeout=timeout, ignore_queue=ignore_queue)
 
     def enter_room(self, sid: str, room: Any, namespace: Optional[str] = None) -> Any:
         """Put a client in a room."""
@@ -76,7 +83,8 @@ class Namespace(BaseServerNamespace):
     def save_session(self, sid: str, session: Any,
                      namespace: Optional[str] = None) -> Any:
         """Store a client's user session."""
-        return self.server.save_session(sid, session, namespace=namespace or self.namespace)
+        return self.server.save_session(sid, session,
+                                        namespace=namespace or self.namespace)
 
     def disconnect(self, sid: str, namespace: Optional[str] = None) -> Any:
         """Disconnect a client from this namespace."""
@@ -91,8 +99,9 @@ class ClientNamespace(BaseClientNamespace):
     def emit(self, event: str, data: Any = None, namespace: Optional[str] = None,
              callback: Any = None) -> Any:
         """Emit an event to the server."""
-        return self.client.emit(event, data=data, namespace=namespace or self.namespace,
-                               callback=callback)
+        return self.client.emit(event, data=data,
+                                namespace=namespace or self.namespace,
+                                callback=callback)
 
     def send(self, data: Any, room: Any = None, skip_sid: Any = None,
              namespace: Optional[str] = None, callback: Any = None) -> Any:
@@ -105,7 +114,8 @@ class ClientNamespace(BaseClientNamespace):
              timeout: Any = None) -> Any:
         """Emit an event to the server and return its acknowledgement (here
         ``timeout`` defaults to waiting forever)."""
-        return self.client.call(event, data=data, namespace=namespace or self.namespace,
+        return self.client.call(event, data=data,
+                                namespace=namespace or self.namespace,
                                 timeout=timeout)
 
     def disconnect(self) -> Any:

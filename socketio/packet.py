@@ -7,6 +7,8 @@ import threading
 from itertools import accumulate
 from typing import Any, Callable, List, Optional, Tuple, Union
 
+from engineio import json as _engineio_json
+
 CONNECT, DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK = \
     range(7)
 packet_names = ['CONNECT', 'DISCONNECT', 'EVENT', 'ACK', 'CONNECT_ERROR',
@@ -60,6 +62,23 @@ _c_plain = _make_c_encoder(_raise_not_serializable)
 _plain_encoder = _json.JSONEncoder(separators=(',', ':'))
 _decoder = _json.JSONDecoder()
 _scan_once = _decoder.scan_once  # type: ignore[attr-defined]
+
+#: Integers with more digits than this are refused by ``engineio.json`` (a
+#: guard against the cost of converting huge numbers).
+MAX_INT_DIGITS = 100
+
+
+def _safe_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS:
+        raise ValueError('Integer is too large')
+    return int(text)
+
+
+#: the scanner that decodes like ``engineio.json``
+_scan_safe = _json.JSONDecoder(parse_int=_safe_int).scan_once  # type: ignore[attr-defined]
+#: JSON modules that encode and decode like the standard library's, with the
+#: limit on integer digits of their ``loads`` (0: none): the C paths serve them
+_STANDARD_JSON = {_json: 0, _engineio_json: MAX_INT_DIGITS}
 _JSONDecodeError = _json.JSONDecodeError
 _JSON_WHITESPACE = ' \t\n\r'
 
@@ -349,7 +368,8 @@ def _py_parse_header(text: str, max_attachments: int) -> Tuple[
 
 def _py_parse_count(text: str, n: int, max_attachments: int) -> Tuple[int, int]:
     """Parse the attachment count of a binary packet (digits and a dash
-    after the type): return it and the index after the dash."""
+    after the type): return it and the index after the dash, or ``(0, 1)``
+    when there is none (what follows the type is then read as usual)."""
     if n > 1 and text[1] in _DIGITS:
         j = 2
         limit = min(n, _MAX_ID_DIGITS + 1)
@@ -362,7 +382,7 @@ def _py_parse_count(text: str, n: int, max_attachments: int) -> Tuple[int, int]:
             if count > max_attachments:
                 raise ValueError('Too many attachments')
             return count, j + 1
-    raise ValueError('Binary packet without attachment count')
+    return 0, 1
 
 
 def _load_speedups() -> Any:
@@ -394,6 +414,16 @@ _c_decode: Optional[Callable[..., Optional[Tuple[Any, ...]]]] = \
     getattr(_speedups, 'decode', None)
 
 
+def _py_digit_run(text: str, start: int, limit: int) -> bool:
+    """Whether ``text[start:]`` may hold more than ``limit`` digits in a row
+    (without the C module: always, so that the checking scanner decides)."""
+    return len(text) - start > limit
+
+
+_digit_run: Callable[[str, int, int], bool] = getattr(_speedups, 'digit_run', None) \
+    or _py_digit_run
+
+
 #: types that never hold a placeholder (skipped without a call)
 _SCALARS = frozenset((str, int, float, bool, type(None)))
 
@@ -412,8 +442,10 @@ class Packet:
     :param encoded_packet: a text packet to decode into this instance.
     """
 
-    #: JSON codec used for every encode/decode (process-wide, replaceable).
-    json: Any = _json
+    #: JSON codec used for every encode/decode (process-wide, replaceable):
+    #: by default ``engineio.json``, the standard library's with integers of
+    #: more than 100 digits refused.
+    json: Any = _engineio_json
     #: Whether bytes are carried as attachments of BINARY_* packets.
     uses_binary_events = True
     #: Largest attachment count accepted when decoding.
@@ -475,7 +507,8 @@ class Packet:
         followed by the ``bytes`` attachments.
         """
         data = self.data
-        if self._binary_pending and _c_encode_text is not None and self.json is _json:
+        if self._binary_pending and _c_encode_text is not None and \
+                self.json in _STANDARD_JSON:
             # the usual emit or ack: the whole text in C when there are no bytes
             text = _c_encode_text(self._packet_type, self.namespace, self.id, data,
                                   _c_plain)
@@ -486,7 +519,7 @@ class Packet:
         payload = None
         if data is not None:
             json_mod = self.json
-            if json_mod is _json:
+            if json_mod in _STANDARD_JSON:
                 if self._binary_pending:
                     # a single json pass detects bytes, collects and encodes
                     self._binary_pending = False
@@ -536,8 +569,10 @@ class Packet:
 
         """
         ep: Any = encoded_packet
-        if type(ep) is str and _c_decode is not None and self.json is _json:
-            decoded = _c_decode(ep, self.max_attachments, self.max_depth, _scan_once)
+        max_digits = _STANDARD_JSON.get(self.json)
+        if type(ep) is str and _c_decode is not None and max_digits is not None:
+            decoded = _c_decode(ep, self.max_attachments, self.max_depth, _scan_once,
+                                max_digits)
             if decoded is not None:  # the usual case, all done in C
                 ptype, count, self.namespace, ack_id, self.data = decoded
                 self._packet_type = ptype
@@ -562,10 +597,12 @@ class Packet:
             max_depth = self.max_depth
             if n - i > max_depth and _json_too_deep(ep, i, max_depth):
                 raise ValueError('Packet data is invalid or nested too deeply')
-            if self.json is _json and ep[i] not in _JSON_WHITESPACE:
+            if max_digits is not None and ep[i] not in _JSON_WHITESPACE:
                 # the usual case: the C scanner, without json.loads' wrapping
+                scan = _scan_safe if max_digits and _digit_run(ep, i, max_digits) \
+                    else _scan_once
                 try:
-                    data, end = _scan_once(ep, i)
+                    data, end = scan(ep, i)
                 except StopIteration as exc:
                     raise _JSONDecodeError('Expecting value', ep,
                                            exc.value) from None
@@ -576,17 +613,7 @@ class Packet:
                     raise _JSONDecodeError('Extra data', ep, end)
             else:
                 data = self._decode_data(ep, i)
-            if ptype == EVENT or ptype == BINARY_EVENT:
-                if type(data) is not list or not data or \
-                        type(data[0]) is not str:
-                    # 5.0.3 compatibility: a binary event may carry a dict
-                    if not self._valid_event_data(data,
-                                                  ptype == BINARY_EVENT):
-                        raise ValueError('Event payload must be a list '
-                                         'starting with the event name')
-            self.data = data
-        elif ptype == BINARY_EVENT:
-            raise ValueError('Binary event without a payload')
+            self.data = data  # any JSON: the receiver checks an event's shape
         else:
             self.data = None
         self.attachment_count = count
@@ -608,12 +635,6 @@ class Packet:
             self.attachment_count = 0
             return None
         raise ValueError(f'Cannot decode a packet from {type(ep).__name__}')
-
-    @staticmethod
-    def _valid_event_data(data: Any, binary: bool) -> bool:
-        if isinstance(data, list):
-            return bool(data) and isinstance(data[0], str)
-        return binary and isinstance(data, dict)
 
     def _decode_data(self, ep: str, i: int) -> Any:
         """Decode the JSON payload at index ``i`` with the configured json
@@ -743,7 +764,8 @@ def encode_text_event(packet_class: type, data: List[Any],
 
     Broadcasts use it: they encode once, and their data is rarely binary.
     """
-    if packet_class is not Packet or _c_encode_text is None or Packet.json is not _json:
+    if packet_class is not Packet or _c_encode_text is None or \
+            Packet.json not in _STANDARD_JSON:
         return None
     try:
         return _c_encode_text(EVENT, namespace, None, data, _c_plain)

@@ -66,8 +66,8 @@ def register_callback(callbacks: Dict[Any, Dict[int, Any]], key: Any,
     Ids count from 1 per key; entry 0 of each key's table holds the counter.
     """
     table = callbacks.get(key)
-    if table is None:
-        table = callbacks[key] = {0: itertools.count(1)}
+    if table is None:  # setdefault: one table even when threads race here
+        table = callbacks.setdefault(key, {0: itertools.count(1)})
     ack_id = next(table[0])
     table[ack_id] = callback
     return ack_id

@@ -11,11 +11,15 @@ Pure functions, no I/O. The message dicts are those of python-socketio 5.14+
     {'method': 'close_room', 'room', 'namespace', 'host_id'}
 
 ``data`` is the list of event arguments (a tuple is several arguments, any
-other value one). When an argument holds bytes, ``binary`` is true and
-``data`` is ``[arguments_with_placeholders, base64(attachment0), ...]``.
-Callback ``args`` follow the same rule, with ``'binary': True`` added only
-when they hold bytes. Messages travel as JSON text and are never unpickled:
-a message from the bus can never run code.
+other value, ``None`` included, one), as python-socketio 5.15.1 and later
+write it. When an argument holds bytes, ``binary`` is true and ``data`` is
+``[arguments_with_placeholders, base64(attachment0), ...]``. Callback
+``args`` follow the same rule, with ``'binary': True`` added only when they
+hold bytes. The older forms are read too: without ``binary`` (5.0.3 to
+5.14.0) and, from 5.14.3 to 5.15.0, with ``data`` being the value itself
+(``[value_with_placeholders, base64...]`` when binary). Messages travel as
+JSON text and are never unpickled: a message from the bus can never run
+code.
 """
 from __future__ import annotations
 
@@ -24,7 +28,6 @@ import binascii
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .packet import Packet
-from .payload import to_args
 
 Message = Dict[str, Any]
 
@@ -56,6 +59,13 @@ def unpack_args(data: Any, binary: Any) -> List[Any]:
         return data
     if not data or not isinstance(data[0], list):
         raise ValueError('malformed binary arguments')
+    return _unpack_binary(data)
+
+
+def _unpack_binary(data: Any) -> Any:
+    """``[payload_with_placeholders, base64...]`` -> the payload with its bytes."""
+    if not isinstance(data, list) or not data:
+        raise ValueError('malformed binary arguments')
     try:
         attachments = [base64.b64decode(a, validate=True) for a in data[1:]]
     except (TypeError, binascii.Error) as exc:
@@ -63,9 +73,16 @@ def unpack_args(data: Any, binary: Any) -> List[Any]:
     return Packet._reconstruct_binary_internal(data[0], attachments)
 
 
+def data_to_args(data: Any) -> List[Any]:
+    """The event arguments that ``data`` stands for: a tuple is several, any
+    other value (``None`` too) one."""
+    return list(data) if type(data) is tuple else [data]
+
+
 def args_to_data(args: List[Any]) -> Any:
-    """Return the ``data`` value that stands for ``args`` (inverse of to_args)."""
-    if len(args) == 1 and args[0] is not None:
+    """Return the ``data`` value that stands for ``args`` (inverse of
+    :func:`data_to_args`; no argument at all is ``None`` too)."""
+    if len(args) == 1:
         return args[0]
     return tuple(args) if args else None
 
@@ -74,7 +91,7 @@ def args_to_data(args: List[Any]) -> Any:
 def emit_message(event: str, data: Any, namespace: str, room: Any, skip_sid: Any,
                  callback: Optional[Tuple[Any, str, int]], host_id: str) -> Message:
     """Build an ``emit`` message."""
-    args, binary = pack_args(to_args(data))
+    args, binary = pack_args(data_to_args(data))
     return {'method': 'emit', 'event': event, 'data': args, 'binary': binary,
             'namespace': namespace, 'room': room, 'skip_sid': skip_sid,
             'callback': callback, 'host_id': host_id}
@@ -111,11 +128,17 @@ def close_room_message(room: Any, namespace: Optional[str], host_id: str) -> Mes
 def emit_data(message: Message) -> Any:
     """Return the ``data`` argument for the local emit of an ``emit`` message.
 
-    Messages without a ``binary`` field (the 5.0.3 shape) carry the value as is.
+    Messages without a ``binary`` field (5.0.3 to 5.14.0) carry the value
+    as is, and so do those whose data (or binary payload) is not a list
+    (5.14.3 to 5.15.0); a list is the list of arguments (5.15.1 and later).
     """
+    data = message['data']
     if 'binary' not in message:
-        return message['data']
-    return args_to_data(unpack_args(message['data'], message['binary']))
+        return data
+    if message['binary']:
+        payload = _unpack_binary(data)
+        return args_to_data(payload) if isinstance(data[0], list) else payload
+    return args_to_data(data) if isinstance(data, list) else data
 
 
 def callback_args(message: Message) -> Any:

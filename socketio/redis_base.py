@@ -55,8 +55,23 @@ def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, 
     return sentinels, service, kwargs
 
 
+#: python-socketio's name of the Sentinel URL parser
+parse_redis_sentinel_url = parse_sentinel_url
+
+
+def is_valkey_module(module: Any) -> bool:
+    """Tell whether ``module`` is valkey-py (or its asyncio client)."""
+    return getattr(module, '__name__', '').split('.')[0] == 'valkey'
+
+
+def client_error(module: Any) -> Any:
+    """The base class of the errors of a redis-py or valkey-py client."""
+    return module.ValkeyError if is_valkey_module(module) else module.RedisError
+
+
 def redis_client(module: Any, url: str, options: Dict[str, Any]) -> Any:
-    """Create a (sync or ``redis.asyncio``) client for any supported URL."""
+    """Create a client of ``module`` (redis-py or valkey-py, standard or
+    asyncio) for any supported URL."""
     scheme = check_redis_url(url)
     options = dict(DEFAULT_REDIS_OPTIONS, **options)
     if scheme.endswith('+sentinel'):
@@ -65,6 +80,8 @@ def redis_client(module: Any, url: str, options: Dict[str, Any]) -> Any:
         sentinel = module.sentinel.Sentinel(sentinels, sentinel_kwargs=sentinel_kwargs,
                                             **options)
         return sentinel.master_for(service, **kwargs)
+    if is_valkey_module(module):
+        return module.Valkey.from_url(url, **options)
     if scheme.startswith('valkey'):
         url = 'redis' + url[len('valkey'):]
     return module.Redis.from_url(url, **options)
@@ -75,6 +92,7 @@ class RedisBase:
     client library and the client object."""
 
     _redis_module: Callable[[], Any]
+    _valkey_module: Callable[[], Any]
 
     def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
                  write_only: bool = False, logger: Optional[logging.Logger] = None,
@@ -90,6 +108,12 @@ class RedisBase:
                          logger=logger, json=json)
 
     def _required_module(self) -> Any:
+        """The client library: valkey-py for a ``valkey`` URL when it is
+        installed, else redis-py."""
+        if self.redis_url.startswith('valkey'):
+            module = self._valkey_module()
+            if module is not None:
+                return module
         module = self._redis_module()
         if module is None:
             raise RuntimeError(MISSING_REDIS)

@@ -15,7 +15,9 @@ from .redis_base import (  # noqa: F401
     REDIS_SCHEMES,
     RedisBase,
     check_redis_url,
+    client_error,
     logger,
+    parse_redis_sentinel_url,
     parse_sentinel_url,
     redis_client,
 )
@@ -23,6 +25,9 @@ from .redis_base import (  # noqa: F401
 #: The standard client of the ``redis`` package, imported on first use (None
 #: when not installed).
 redis: Any = LAZY
+#: The standard client of the ``valkey`` package, for ``valkey://`` URLs
+#: (imported on first use; None when not installed).
+valkey: Any = LAZY
 
 
 def _redis() -> Any:
@@ -30,6 +35,13 @@ def _redis() -> Any:
     if redis is LAZY:
         redis = optional_import('redis')
     return redis
+
+
+def _valkey() -> Any:
+    global valkey
+    if valkey is LAZY:
+        valkey = optional_import('valkey')
+    return valkey
 
 
 class RedisManager(RedisBase, PubSubManager):
@@ -41,7 +53,8 @@ class RedisManager(RedisBase, PubSubManager):
     goes away; a publish that fails is retried once, then logged and dropped.
 
     :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
-        ``valkeys://`` or ``redis+sentinel://`` URL.
+        ``valkeys://`` (with valkey-py when it is installed, else redis-py),
+        ``redis+sentinel://`` or ``valkey+sentinel://`` URL.
     :param channel: the channel name shared by all the servers.
     :param write_only: only publish (for external emitters).
     :param logger: a logger for the manager.
@@ -51,6 +64,7 @@ class RedisManager(RedisBase, PubSubManager):
 
     name = 'redis'
     _redis_module = staticmethod(_redis)
+    _valkey_module = staticmethod(_valkey)
 
     def _publish(self, data: messages.Message) -> Any:
         module = self._required_module()
@@ -60,7 +74,7 @@ class RedisManager(RedisBase, PubSubManager):
                 if self.redis is None:
                     self._redis_connect()
                 return self.redis.publish(self.channel, payload)
-            except (module.RedisError, OSError) as exc:
+            except (client_error(module), OSError) as exc:
                 self.redis = None
                 logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
                              extra={'redis_exception': str(exc)})

@@ -42,32 +42,34 @@ class Server(BaseServer, Endpoint):
     # -- emitting ------------------------------------------------------------
     def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
              skip_sid: Any = None, namespace: Optional[str] = None,
-             callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+             callback: Optional[Callable[..., Any]] = None,
+             ignore_queue: bool = False) -> None:
         """Emit an event to one client, a room, several rooms or everyone.
 
         ``to`` (or its alias ``room``) is a sid, a room name or a list of
         them; None broadcasts to the namespace. ``skip_sid`` leaves out one
         sid or a list of sids. ``data`` may be any JSON value or bytes; a
         tuple sends several arguments. ``callback`` is called with the
-        client's acknowledgement. ``ignore_queue=True`` skips the message
-        queue.
+        client's acknowledgement. ``ignore_queue=True`` emits to this
+        process's clients only, without the message queue.
         """
         namespace = namespace or '/'
         room = to or room
         self.logger.info('emitting event "%s" to %s [%s]', event, room or 'all', namespace)
         self.manager.emit(event, data, namespace, room=room, skip_sid=skip_sid,
-                          callback=callback, **kwargs)
+                          callback=callback, ignore_queue=ignore_queue)
 
     def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
              namespace: Optional[str] = None,
-             callback: Optional[Callable[..., Any]] = None, **kwargs: Any) -> None:
+             callback: Optional[Callable[..., Any]] = None,
+             ignore_queue: bool = False) -> None:
         """Emit a ``message`` event (see :meth:`emit`)."""
         self.emit('message', data=data, to=to, room=room, skip_sid=skip_sid,
-                  namespace=namespace, callback=callback, **kwargs)
+                  namespace=namespace, callback=callback, ignore_queue=ignore_queue)
 
     def call(self, event: str, data: Any = None, to: Any = None, sid: Any = None,
              namespace: Optional[str] = None, timeout: Optional[float] = 60,
-             **kwargs: Any) -> Any:
+             ignore_queue: bool = False) -> Any:
         """Emit an event to one client and return its acknowledgement: None
         for no arguments, the argument, or a tuple of several.
 
@@ -80,7 +82,7 @@ class Server(BaseServer, Endpoint):
             raise RuntimeError('Cannot use call() when async_handlers is False.')
         return self._emit_and_wait(
             lambda on_ack: self.emit(event, data=data, room=to or sid, namespace=namespace,
-                                     callback=on_ack, **kwargs),
+                                     callback=on_ack, ignore_queue=ignore_queue),
             lambda on_ack: forget_callback(self.manager.callbacks, to or sid, on_ack),
             timeout)
 
@@ -141,6 +143,7 @@ class Server(BaseServer, Endpoint):
             return
         self.logger.info('Disconnecting %s [%s]', sid, namespace)
         eio_sid = self.manager.pre_disconnect(sid, namespace=namespace)
+        self._drop_binary_packet(eio_sid, namespace)
         self._send_packet(eio_sid, self.packet_class(packet.DISCONNECT,
                                                      namespace=namespace))
         self._finish_disconnect(sid, namespace, self.reason.SERVER_DISCONNECT)
@@ -256,10 +259,12 @@ class Server(BaseServer, Endpoint):
     # -- Socket.IO packets from clients -----------------------------------------------
     def _handle_connect(self, eio_sid: str, namespace: Optional[str],
                         data: Any = None) -> None:
+        """A client asks to join ``namespace``: admit it (pre-connected) while
+        the connect handler decides, then accept it or refuse it."""
         namespace = namespace or '/'
         sid = None
         if self._namespace_allowed(namespace):
-            sid = self.manager.connect(eio_sid, namespace)
+            sid = self.manager.pre_connect(eio_sid, namespace)
             if sid is None:
                 self.logger.warning('%s is already connected to namespace %s',
                                     eio_sid, namespace)
@@ -273,17 +278,11 @@ class Server(BaseServer, Endpoint):
         if self.always_connect:
             self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT, {'sid': sid}, namespace=namespace))
-        environ = self.environ.get(eio_sid)
+            self.manager.connect(sid, namespace)
         fail_reason = None
         try:
-            if data:
-                success = self._trigger_event('connect', namespace, sid, environ, data)
-            else:
-                try:
-                    success = self._trigger_event('connect', namespace, sid, environ)
-                except TypeError:
-                    success = self._trigger_event('connect', namespace, sid, environ,
-                                                  None)
+            success = self._trigger_connect(namespace, sid, self.environ.get(eio_sid),
+                                            data)
         except Exception as exc:
             fail_reason = self._refusal(exc)
             if fail_reason is None:
@@ -302,13 +301,35 @@ class Server(BaseServer, Endpoint):
         elif not self.always_connect:
             self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT, {'sid': sid}, namespace=namespace))
+            self.manager.connect(sid, namespace)
+
+    def _trigger_connect(self, namespace: str, sid: str, environ: Any,
+                         auth: Any) -> Any:
+        """Run the connect handler: ``(sid, environ, auth)`` when the client
+        sent auth; else ``(sid, environ, None)``, then ``(sid, environ)`` for
+        a handler that takes no auth (``TypeError``; if that fails too, the
+        first error is raised)."""
+        if auth:
+            return self._trigger_event('connect', namespace, sid, environ, auth)
+        try:
+            return self._trigger_event('connect', namespace, sid, environ, None)
+        except TypeError as exc:
+            try:
+                return self._trigger_event('connect', namespace, sid, environ)
+            except TypeError:
+                raise exc from None
 
     def _handle_disconnect(self, eio_sid: str, namespace: Optional[str],
                            reason: Optional[str] = None) -> None:
         namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
+        self._drop_binary_packet(eio_sid, namespace)
         if not self.manager.is_connected(sid, namespace):
-            return
+            # gone while its connect handler ran: connect() will forget it (no
+            # disconnect handler); unless it was accepted meanwhile
+            if self.manager._leave_pre_connected(sid, namespace) or \
+                    not self.manager.is_connected(sid, namespace):
+                return
         self.manager.pre_disconnect(sid, namespace=namespace)
         self._finish_disconnect(sid, namespace, reason or self.reason.CLIENT_DISCONNECT)
 

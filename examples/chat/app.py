@@ -167,9 +167,16 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
         names = sorted(set(DEFAULT_ROOMS) | set(counts), key=str.lower)
         return [{'name': name, 'count': counts.get(name, 0)} for name in names]
 
+    def channel(room: str) -> str:
+        """The Socket.IO room of a chat room. Users name chat rooms, so a
+        prefix keeps them apart from the rooms named after each client's
+        sid, even those of other processes (a client's own room is private:
+        entering another one fails, but only for sids this process knows)."""
+        return 'chat:' + room
+
     def announce(room: str) -> None:
         """Tell a room who is in it, and everyone which rooms exist."""
-        sio.emit('users', {'room': room, 'users': presence.members(room)}, to=room)
+        sio.emit('users', {'room': room, 'users': presence.members(room)}, to=channel(room))
         sio.emit('rooms', room_list())
 
     @sio.event
@@ -202,7 +209,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
         with sio.session(sid) as session:
             session['rooms'].add(room)
             nickname = session['nickname']
-        sio.enter_room(sid, room)
+        sio.enter_room(sid, channel(room))
         presence.add(room, sid, nickname)
         announce(room)
         return {'ok': True, 'room': room, 'users': presence.members(room)}
@@ -214,7 +221,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
             if room not in session['rooms']:
                 return {'ok': False, 'room': room, 'error': 'not in this room'}
             session['rooms'].discard(room)
-        sio.leave_room(sid, room)
+        sio.leave_room(sid, channel(room))
         presence.remove(room, sid)
         announce(room)
         return {'ok': True, 'room': room, 'users': presence.members(room)}
@@ -236,7 +243,7 @@ def create_server(redis_url: Optional[str] = None) -> socketio.Server:
             return {'ok': False, 'id': data.get('id'), 'error': 'empty message'}
         now = time.time()
         sio.emit('message', {'room': room, 'from': session['nickname'], 'text': text,
-                             'id': data.get('id'), 'time': now}, to=room, skip_sid=sid)
+                             'id': data.get('id'), 'time': now}, to=channel(room), skip_sid=sid)
         # The return value is the acknowledgement: the page marks the message
         # as delivered when it arrives.
         return {'ok': True, 'id': data.get('id'), 'time': now}

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 from conftest import free_port
-from support import ROOT, python_process, wait_for
+from support import ROOT, process, wait_for
 
 import socketio
 
@@ -98,10 +98,16 @@ class Peer:
 
 
 class Cluster:
-    """Two servers on one channel of a broker, clients a1, a2 (on A) and b1, b2 (on B)."""
+    """Two servers on one channel of a broker, clients a1, a2 (on A) and b1, b2 (on B).
 
-    def __init__(self, kind: str, url: str, tmp: Path) -> None:
+    ``pythons`` may name another interpreter for a server (``{'B': path}``),
+    for instance one with the original python-socketio installed.
+    """
+
+    def __init__(self, kind: str, url: str, tmp: Path,
+                 pythons: Optional[Dict[str, str]] = None) -> None:
         self.kind, self.url = kind, url
+        self.pythons = pythons or {}
         self.channel = 'mq-test-' + uuid.uuid4().hex[:8]
         self.logs = {name: tmp / f'server-{name}.log' for name in 'AB'}
         self.ports = {name: free_port() for name in 'AB'}
@@ -115,9 +121,10 @@ class Cluster:
         self.emitter_proc = self._stack.enter_context(emitter_process(
             self.kind, self.url, self.channel))
         for name in 'AB':
-            self.procs[name] = self._stack.enter_context(python_process(
-                f'{SERVERS}/mq_server.py', self.kind, self.url, str(self.ports[name]),
-                self.channel, str(self.logs[name]), port=self.ports[name], timeout=30))
+            self.procs[name] = self._stack.enter_context(process(
+                [self.pythons.get(name, sys.executable), str(ROOT / SERVERS / 'mq_server.py'),
+                 self.kind, self.url, str(self.ports[name]), self.channel,
+                 str(self.logs[name])], port=self.ports[name], timeout=30))
         for name in ('a1', 'a2', 'b1', 'b2'):
             self.add_peer(name)
         line = read_line(self.emitter_proc, 30)
@@ -188,8 +195,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster(kind: str, url: str, tmp: Path) -> Iterator[Cluster]:
-    c = Cluster(kind, url, tmp)
+def cluster(kind: str, url: str, tmp: Path,
+            pythons: Optional[Dict[str, str]] = None) -> Iterator[Cluster]:
+    c = Cluster(kind, url, tmp, pythons)
     try:
         yield c.start()
     finally:

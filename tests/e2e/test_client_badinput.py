@@ -25,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 GARBAGE: List[Any] = [
     '', 'x', '9', '7["x"]', '2', '2[', '2[]', '2{"a":1}', '2"str"', '2[1,2]', '2[null]',
-    '2["ev",', '2["ev"]junk', '3', '3abc', '3999["x"]', '3["no id"]', '51-', '5-["a"]',
+    '2["ev",', '2["ev"]junk', '3', '3abc', '3999["x"]', '3["no id"]', '51-[', '5-["a"]',
     '5["a"]', '6', '2' + '[' * 5000 + ']' * 5000, '0/foo"bar,{}', '21' + '9' * 200 + '["x"]',
     '0', '1/unknown,', '4/unknown,{"message":"x"}', '2/not-connected,["ev"]', '0{"sid":1}',
     '2/a?b=c,["ev"]', b'\xff\xfe', b'stray attachment', '2["\\ud800"]',

@@ -231,11 +231,11 @@ def test_scenario_call_from_inside_a_handler(url: str) -> None:
         assert rec.wait('result') == [('hello',)]
 
 
-def test_scenario_server_calls_client_without_handler_times_out(url: str) -> None:
-    # the client does not acknowledge events it has no handler for
+def test_scenario_server_calls_client_without_handler_gets_an_empty_answer(url: str) -> None:
+    # the client acknowledges events it has no handler for, without arguments
     with connected(url) as c:
         result = c.call('ask_briefly', ('nobody_handles_this',), timeout=10)
-        assert 'error' in result and 'timed out' in result['error']
+        assert result == {'answer': None}
 
 
 def test_scenario_call_timeout(url: str) -> None:
@@ -487,7 +487,7 @@ def test_wait_timeout_when_server_never_answers_namespace() -> None:
     with wsgi_server(engineio.WSGIApp(eio, engineio_path='socket.io')) as url:
         c = make_client()
         start = time.monotonic()
-        with pytest.raises(exceptions.ConnectionError, match='/'):
+        with pytest.raises(exceptions.ConnectionError, match='^Unexpected connection error$'):
             c.connect(url, wait_timeout=0.3)
         assert time.monotonic() - start < 3
         assert c.connected is False

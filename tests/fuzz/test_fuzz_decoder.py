@@ -191,7 +191,7 @@ def bounded(fn, *args, seconds=harness.MAX_SECONDS, max_bytes=20_000_000):
     ('2["a",' + '[' * (Packet.max_depth + 1) + ']' * (Packet.max_depth + 1) + ']',
      'nested too deeply'),
     ('5%d-["a"]' % (Packet.max_attachments + 1), 'Too many attachments'),
-    ('5' + '9' * 10_000 + '-["a"]', 'attachment'),
+    ('5' + '9' * 10_000 + '-["a"]', 'Packet id is too long'),  # no count: an id
     ('2' + '1' * 10_000 + '["a"]', 'Packet id is too long'),
     ('2["a",' + '9' * 100_000 + ']', 'int'),
     ('2["' + 'x' * 900_000, 'Unterminated string'),

@@ -379,10 +379,10 @@ def test_handle_event_with_ack(run, result, wire):
     assert sent_packets(c) == [wire]
 
 
-def test_handle_event_without_handler_is_not_acknowledged(run):
+def test_handle_event_without_handler_is_acknowledged(run):
     c = make_client()
     run(c._handle_event('/', 1, ['nobody']))
-    assert sent_packets(c) == []
+    assert sent_packets(c) == ['31[]']
 
 
 def test_handle_ack(run):

@@ -53,18 +53,18 @@ def test_operations_are_coroutine_functions(name):
     assert not inspect.iscoroutinefunction(getattr(socketio.Manager, name))
 
 
-def test_connect(bm):
-    sid = bm.connect('123', '/foo')
+def test_connect(run, bm):
+    sid = run(bm.connect('123', '/foo'))
     assert None in bm.rooms['/foo'] and sid in bm.rooms['/foo']
     assert dict(bm.rooms['/foo'][None]) == {sid: '123'}
     assert dict(bm.rooms['/foo'][sid]) == {sid: '123'}
     assert bm.sid_from_eio_sid('123', '/foo') == sid
-    assert bm.connect('123', '/foo') is None  # already connected there
+    assert run(bm.connect('123', '/foo')) is None  # already connected there
 
 
 def test_pre_disconnect_and_disconnect(run, bm):
-    sid1 = bm.connect('123', '/foo')
-    sid2 = bm.connect('456', '/foo')
+    sid1 = run(bm.connect('123', '/foo'))
+    sid2 = run(bm.connect('456', '/foo'))
     assert bm.pre_disconnect(sid1, '/foo') == '123'
     assert bm.pending_disconnect == {'/foo': [sid1]}
     assert not bm.is_connected(sid1, '/foo')
@@ -78,8 +78,8 @@ def test_pre_disconnect_and_disconnect(run, bm):
 
 
 def test_disconnect_cleans_rooms_and_callbacks(run, bm):
-    sid1 = bm.connect('123', '/foo')
-    sid2 = bm.connect('456', '/foo')
+    sid1 = run(bm.connect('123', '/foo'))
+    sid2 = run(bm.connect('456', '/foo'))
     run(bm.enter_room(sid1, '/foo', 'bar'))
     run(bm.enter_room(sid2, '/foo', 'baz'))
     bm._generate_ack_id(sid1, 'f')
@@ -92,15 +92,15 @@ def test_disconnect_cleans_rooms_and_callbacks(run, bm):
     assert bm.rooms == {}
 
 
-def test_sids_are_per_namespace(bm):
-    sid1 = bm.connect('123', '/')
-    sid2 = bm.connect('123', '/foo')
+def test_sids_are_per_namespace(run, bm):
+    sid1 = run(bm.connect('123', '/'))
+    sid2 = run(bm.connect('123', '/foo'))
     assert sid1 != sid2
     assert bm.is_connected(sid1, '/') and not bm.is_connected(sid2, '/')
 
 
 def test_trigger_callback(run, bm):
-    sid = bm.connect('123', '/')
+    sid = run(bm.connect('123', '/'))
     cb, async_cb = MagicMock(), AsyncMock()
     id1 = bm._generate_ack_id(sid, cb)
     id2 = bm._generate_ack_id(sid, async_cb)
@@ -115,9 +115,9 @@ def test_trigger_callback(run, bm):
 
 def test_namespaces_participants_rooms(run, bm):
     assert list(bm.get_namespaces()) == []
-    sid1 = bm.connect('123', '/')
-    sid2 = bm.connect('456', '/')
-    bm.connect('789', '/foo')
+    sid1 = run(bm.connect('123', '/'))
+    sid2 = run(bm.connect('456', '/'))
+    run(bm.connect('789', '/foo'))
     assert sorted(bm.get_namespaces()) == ['/', '/foo']
     run(bm.disconnect(sid2, '/'))
     assert list(bm.get_participants('/', None)) == [(sid1, '123')]
@@ -129,8 +129,8 @@ def test_namespaces_participants_rooms(run, bm):
 
 
 def test_close_room(run, bm):
-    sid1 = bm.connect('123', '/foo')
-    sid2 = bm.connect('456', '/foo')
+    sid1 = run(bm.connect('123', '/foo'))
+    sid2 = run(bm.connect('456', '/foo'))
     run(bm.enter_room(sid1, '/foo', 'bar'))
     run(bm.enter_room(sid2, '/foo', 'bar'))
     coro = bm.close_room('bar', '/foo')  # not awaited yet: must not raise
@@ -149,9 +149,9 @@ def test_close_room(run, bm):
     ({'to': 'SID1'}, ['123']),
 ])
 def test_emit(run, bm, kwargs, recipients):
-    sids = {'SID1': bm.connect('123', '/foo'), 'SID2': bm.connect('456', '/foo'),
-            'SID3': bm.connect('789', '/foo')}
-    bm.connect('abc', '/bar')
+    sids = {'SID1': run(bm.connect('123', '/foo')), 'SID2': run(bm.connect('456', '/foo')),
+            'SID3': run(bm.connect('789', '/foo'))}
+    run(bm.connect('abc', '/bar'))
     run(bm.enter_room(sids['SID1'], '/foo', 'bar'))
     run(bm.enter_room(sids['SID2'], '/foo', 'bar'))
 
@@ -167,8 +167,8 @@ def test_emit(run, bm, kwargs, recipients):
 
 
 def test_emit_binary_is_encoded_once_per_part(run, bm):
-    bm.connect('123', '/')
-    bm.connect('456', '/')
+    run(bm.connect('123', '/'))
+    run(bm.connect('456', '/'))
     run(bm.emit('bin', b'\x01', '/'))
     data = eio_sent(bm)
     assert [eio for eio, _ in data] == ['123', '123', '456', '456']
@@ -176,7 +176,7 @@ def test_emit_binary_is_encoded_once_per_part(run, bm):
 
 
 def test_emit_with_callback(run, bm):
-    sid = bm.connect('123', '/foo')
+    sid = run(bm.connect('123', '/foo'))
     with mock.patch.object(bm, '_generate_ack_id', return_value=11) as generate:
         run(bm.emit('my event', {'foo': 'bar'}, namespace='/foo', room=sid, callback='cb'))
     generate.assert_called_once_with(sid, 'cb')
@@ -186,8 +186,8 @@ def test_emit_with_callback(run, bm):
 
 
 def test_emit_with_callback_gives_each_recipient_an_id(run, bm):
-    bm.connect('123', '/')
-    bm.connect('456', '/')
+    run(bm.connect('123', '/'))
+    run(bm.connect('456', '/'))
     run(bm.emit('ev', None, '/', callback=MagicMock()))
     ids = [c.args[4] for c in bm.server._emit_internal.await_args_list]
     assert [c.args[0] for c in bm.server._emit_internal.await_args_list] == ['123', '456']
@@ -195,13 +195,13 @@ def test_emit_with_callback_gives_each_recipient_an_id(run, bm):
 
 
 def test_emit_unknown_room_or_namespace(run, bm):
-    bm.connect('123', '/foo')
+    run(bm.connect('123', '/foo'))
     run(bm.emit('my event', 'x', namespace='/foo', room='nope'))
     run(bm.emit('my event', 'x', namespace='/nope'))
     assert eio_sent(bm) == []
 
 
 def test_can_disconnect(run, bm):
-    sid = bm.connect('123', '/')
+    sid = run(bm.connect('123', '/'))
     assert run(bm.can_disconnect(sid, '/')) is True
     assert run(bm.can_disconnect(sid, '/foo')) is False

@@ -77,17 +77,18 @@ def test_trigger_event(run, cls):
 def test_server_proxies(run):
     ns, server = server_ns()
     assert run(ns.emit('ev', data='data', room='room', skip_sid='skip', callback='cb')) == 'emit'
-    server.emit.assert_awaited_with('ev', data='data', room='room', skip_sid='skip',
-                                    namespace='/foo', callback='cb')
+    server.emit.assert_awaited_with('ev', data='data', to=None, room='room',
+                                    skip_sid='skip', namespace='/foo', callback='cb',
+                                    ignore_queue=False)
     run(ns.emit('ev', data='data', to='room', namespace='/bar'))
-    server.emit.assert_awaited_with('ev', data='data', room='room', skip_sid=None,
-                                    namespace='/bar', callback=None)
+    server.emit.assert_awaited_with('ev', data='data', to='room', room=None, skip_sid=None,
+                                    namespace='/bar', callback=None, ignore_queue=False)
     run(ns.send(data='data', room='room', skip_sid='skip', callback='cb'))
-    server.send.assert_awaited_with('data', room='room', skip_sid='skip', namespace='/foo',
-                                    callback='cb')
+    server.send.assert_awaited_with('data', to=None, room='room', skip_sid='skip',
+                                    namespace='/foo', callback='cb', ignore_queue=False)
     run(ns.call('ev', data='data', to='sid', timeout=3))
     server.call.assert_awaited_with('ev', data='data', to='sid', sid=None, namespace='/foo',
-                                    timeout=3)
+                                    timeout=3, ignore_queue=False)
     run(ns.enter_room('sid', 'room'))
     server.enter_room.assert_awaited_with('sid', 'room', namespace='/foo')
     run(ns.leave_room('sid', 'room', namespace='/bar'))

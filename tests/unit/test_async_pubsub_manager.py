@@ -77,14 +77,14 @@ def test_emit_with_callback_and_errors(pm):
 
 
 def test_emit_ignore_queue(pm, server):
-    sid = pm.connect('eio1', '/')
+    sid = run(pm.connect('eio1', '/'))
     run(pm.emit('foo', 'bar', room=sid, namespace='/', ignore_queue=True))
     pm._publish.assert_not_awaited()
     assert any(c[1] and c[1][0] in ('eio1', ['eio1']) for c in server.mock_calls)
 
 
 def test_can_disconnect(pm):
-    sid = pm.connect('eio1', '/')
+    sid = run(pm.connect('eio1', '/'))
     assert run(pm.can_disconnect(sid, '/')) is True
     pm._publish.assert_not_awaited()
     assert not run(pm.can_disconnect(sid, '/foo'))
@@ -97,13 +97,13 @@ def test_disconnect(pm, server):
     server.disconnect.assert_awaited_once_with(sid='far', namespace='/foo', ignore_queue=True)
     pm._publish.assert_awaited_once_with(
         {'method': 'disconnect', 'sid': 'far', 'namespace': '/foo', 'host_id': HOST})
-    sid = pm.connect('eio1', '/')
+    sid = run(pm.connect('eio1', '/'))
     run(pm.disconnect(sid, '/', ignore_queue=True))
     assert not pm.is_connected(sid, '/')
 
 
 def test_rooms(pm):
-    sid = pm.connect('eio1', '/')
+    sid = run(pm.connect('eio1', '/'))
     run(pm.enter_room(sid, '/', 'r'))
     assert 'r' in pm.get_rooms(sid, '/')
     run(pm.leave_room(sid, '/', 'r'))
@@ -151,7 +151,7 @@ def test_callback_round_trip_on_one_host(pm):
     answers = []
 
     async def scenario():
-        pm.connect('eio1', '/')
+        await pm.connect('eio1', '/')
         await pm.emit('foo', 'bar', room='far', callback=lambda *a: answers.append(a))
         ack_id = pm._publish.await_args[0][0]['callback'][2]
         await pm._handle_callback({'method': 'callback', 'host_id': HOST, 'sid': 'far',

@@ -9,11 +9,11 @@ through ``_send_eio_packet``, no ACK for unhandled events and awaitable
 """
 import asyncio
 import inspect
-import json
 import logging
 from unittest import mock
 from unittest.mock import AsyncMock, MagicMock
 
+import engineio
 import pytest
 from support import UnreferencedWait
 
@@ -29,7 +29,7 @@ def eio():
     with mock.patch('socketio.server.engineio.AsyncServer',
                     **{'return_value.generate_id.side_effect': SIDS}) as eio_class:
         yield eio_class
-    packet.Packet.json = json
+    packet.Packet.json = engineio.json  # the default, in case a test changed it
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def mock_manager():
     """A manager whose coroutine operations are AsyncMocks, the rest plain."""
     mgr = MagicMock()
     for name in ('can_disconnect', 'emit', 'close_room', 'trigger_callback',
-                 'enter_room', 'leave_room', 'disconnect'):
+                 'enter_room', 'leave_room', 'disconnect', 'pre_connect', 'connect'):
         setattr(mgr, name, AsyncMock())
     return mgr
 
@@ -133,7 +133,7 @@ def test_emit(run, target):
     run(s.emit('my event', {'foo': 'bar'}, skip_sid='123', namespace='/foo',
                callback='cb', **target))
     s.manager.emit.assert_awaited_once_with('my event', {'foo': 'bar'}, '/foo', room='room',
-                                            skip_sid='123', callback='cb')
+                                            skip_sid='123', callback='cb', ignore_queue=False)
 
 
 def test_emit_default_namespace_and_extra_kwargs(run):
@@ -147,7 +147,7 @@ def test_send(run):
     s = make_server(client_manager=mock_manager())
     run(s.send('foo', to='room', skip_sid='123', namespace='/foo', callback='cb'))
     s.manager.emit.assert_awaited_once_with('message', 'foo', '/foo', room='room',
-                                            skip_sid='123', callback='cb')
+                                            skip_sid='123', callback='cb', ignore_queue=False)
 
 
 @pytest.mark.parametrize('ack, result', [(('foo', 321), ('foo', 321)), (('one',), 'one'),
@@ -161,7 +161,7 @@ def test_call(run, ack, result):
     s.eio.create_event.return_value.wait = fake_wait
     assert run(s.call('foo', sid='123')) == result
     s.manager.emit.assert_awaited_once_with('foo', None, '/', room='123', skip_sid=None,
-                                            callback=mock.ANY)
+                                            callback=mock.ANY, ignore_queue=False)
 
 
 def test_call_with_timeout(run):
@@ -196,7 +196,7 @@ def test_enter_leave_room_with_mock_manager(run):
 
 def test_enter_leave_room_are_coroutines(run):
     s = make_server()
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     assert inspect.iscoroutinefunction(s.enter_room)
     assert inspect.iscoroutinefunction(s.leave_room)
     run(s.enter_room(sid, 'room'))
@@ -253,8 +253,8 @@ def test_emit_internal_binary(run):
 
 def test_broadcast_goes_through_send_eio_packet(run):
     s = make_server()
-    sid1 = s.manager.connect('123', '/')
-    sid2 = s.manager.connect('456', '/')
+    sid1 = run(s.manager.connect('123', '/'))
+    sid2 = run(s.manager.connect('456', '/'))
     run(s.emit('my event', {'a': 1}))
     calls = s.eio.send_packet.await_args_list
     assert [c.args[0] for c in calls] == ['123', '456']
@@ -266,9 +266,9 @@ def test_broadcast_goes_through_send_eio_packet(run):
     assert s.eio.send.await_count == 0  # no per-recipient encoding
 
 
-def test_transport():
+def test_transport(run):
     s = make_server()
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     assert s.transport(sid) is s.eio.transport.return_value
     s.eio.transport.assert_called_with('123')
     s.transport('456')  # not a socket.io sid: taken as an engine.io sid
@@ -285,7 +285,7 @@ def test_handle_connect(run):
     s.on('connect', handler)
     run(connect(s))
     assert s.manager.is_connected('1', '/')
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with("1", "environ", None)
     assert sent(s) == [('123', '0{"sid":"1"}')]
     assert s.manager.initialize.call_count == 1
     run(connect(s, '456'))
@@ -319,7 +319,7 @@ def test_handle_connect_namespace(run):
     handler = MagicMock()
     s.on('connect', handler, namespace='/foo')
     run(connect(s, message='0/foo,'))
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with("1", "environ", None)
     assert sent(s) == [('123', '0/foo,{"sid":"1"}')]
 
 
@@ -478,7 +478,7 @@ def test_disconnect_with_mock_manager_awaits_can_disconnect(run):
 
 def test_handle_event(run):
     s = make_server(async_handlers=False)
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     handler = AsyncMock()
     s.on('my message', handler)
     run(s._handle_eio_message('123', '2["my message","a","b","c"]'))
@@ -487,7 +487,7 @@ def test_handle_event(run):
 
 def test_handle_event_with_namespace_and_catch_all(run):
     s = make_server(async_handlers=False)
-    sid = s.manager.connect('123', '/foo')
+    sid = run(s.manager.connect('123', '/foo'))
     handler, catch_all = MagicMock(), AsyncMock(return_value='caught')
     s.on('my message', handler, namespace='/foo')
     s.on('*', catch_all, namespace='/foo')
@@ -500,7 +500,7 @@ def test_handle_event_with_namespace_and_catch_all(run):
 
 def test_handle_event_unconnected_namespace(run):
     s = make_server(async_handlers=False)
-    s.manager.connect('123', '/foo')
+    run(s.manager.connect('123', '/foo'))
     handler = MagicMock()
     s.on('my message', handler, namespace='/bar')
     run(s._handle_eio_message('123', '2/bar,["my message","a"]'))
@@ -509,7 +509,7 @@ def test_handle_event_unconnected_namespace(run):
 
 def test_handle_event_binary(run):
     s = make_server(async_handlers=False)
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     handler = MagicMock()
     s.on('my message', handler)
     run(s._handle_eio_message('123', '52-["my message","a",{"_placeholder":true,"num":1},'
@@ -534,7 +534,7 @@ def test_handle_event_binary_ack(run):
 ])
 def test_handle_event_with_ack(run, result, wire):
     s = make_server(async_handlers=False)
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     handler = AsyncMock(return_value=result)
     s.on('my message', handler)
     run(s._handle_eio_message('123', '21000["my message","foo"]'))
@@ -544,7 +544,7 @@ def test_handle_event_with_ack(run, result, wire):
 
 def test_handle_event_with_binary_ack(run):
     s = make_server(async_handlers=False)
-    s.manager.connect('123', '/')
+    run(s.manager.connect('123', '/'))
     s.on('my message', MagicMock(return_value=b'foo'))
     run(s._handle_eio_message('123', '21000["my message","foo"]'))
     assert sent(s)[0][1].startswith('61-1000[') and sent(s)[1] == ('123', b'foo')
@@ -552,14 +552,14 @@ def test_handle_event_with_binary_ack(run):
 
 def test_unhandled_event_is_not_acknowledged(run):
     s = make_server(async_handlers=False)
-    s.manager.connect('123', '/')
+    run(s.manager.connect('123', '/'))
     run(s._handle_eio_message('123', '21000["nobody listens"]'))
     assert sent(s) == []
 
 
 def test_async_handlers_start_a_background_task(run):
     s = make_server(async_handlers=True)
-    s.manager.connect('123', '/')
+    run(s.manager.connect('123', '/'))
     run(s._handle_eio_message('123', '2["my message","a","b","c"]'))
     s.eio.start_background_task.assert_called_once_with(
         s._handle_event_internal, s, '1', '123', ['my message', 'a', 'b', 'c'], '/', None)
@@ -571,7 +571,7 @@ def test_async_handlers_for_real(run):
     s = make_server(async_handlers=True)
     s.eio.start_background_task = lambda fn, *a: asyncio.ensure_future(fn(*a))
     s.eio.create_event = asyncio.Event
-    sid = s.manager.connect('123', '/')
+    sid = run(s.manager.connect('123', '/'))
     result = []
 
     async def ask(sid):
@@ -602,7 +602,7 @@ def test_handler_tasks_are_held_until_they_end(run):
     import gc
     s = make_server(async_handlers=True)
     s.eio.start_background_task = lambda fn, *a: asyncio.ensure_future(fn(*a))
-    s.manager.connect('123', '/')
+    run(s.manager.connect('123', '/'))
     wait_forever = UnreferencedWait()
     s.on('wait', wait_forever)
 

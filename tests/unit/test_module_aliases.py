@@ -93,7 +93,7 @@ def test_socketio_manage_does_not_exist():
 
 
 def test_version_states_the_api_level():
-    assert socketio.__version__ == '5.16.3'
+    assert socketio.__version__ == '5.18.1'
     assert importlib.metadata.version('python-socketio') == socketio.__version__
 
 

@@ -61,13 +61,15 @@ def test_trigger_event_name_used_verbatim():
 def test_emit(ns, override, expected):
     extra = {'namespace': override} if override else {}
     ns.emit('ev', data='data', room='room', skip_sid='skip', callback='cb', **extra)
-    ns.server.emit.assert_called_with('ev', data='data', room='room', skip_sid='skip',
-                                      namespace=expected, callback='cb')
+    ns.server.emit.assert_called_with('ev', data='data', to=None, room='room',
+                                      skip_sid='skip', namespace=expected, callback='cb',
+                                      ignore_queue=False)
     ns.emit('ev', data='data', to='room2', **extra)
-    ns.server.emit.assert_called_with('ev', data='data', room='room2', skip_sid=None,
-                                      namespace=expected, callback=None)
+    ns.server.emit.assert_called_with('ev', data='data', to='room2', room=None,
+                                      skip_sid=None, namespace=expected, callback=None,
+                                      ignore_queue=False)
     ns.emit('ev', ignore_queue=True, **extra)
-    ns.server.emit.assert_called_with('ev', data=None, room=None, skip_sid=None,
+    ns.server.emit.assert_called_with('ev', data=None, to=None, room=None, skip_sid=None,
                                       namespace=expected, callback=None, ignore_queue=True)
 
 
@@ -75,11 +77,11 @@ def test_emit(ns, override, expected):
 def test_send(ns, override, expected):
     extra = {'namespace': override} if override else {}
     ns.send(data='data', room='room', skip_sid='skip', callback='cb', **extra)
-    ns.server.send.assert_called_with('data', room='room', skip_sid='skip',
-                                      namespace=expected, callback='cb')
+    ns.server.send.assert_called_with('data', to=None, room='room', skip_sid='skip',
+                                      namespace=expected, callback='cb', ignore_queue=False)
     ns.send('data', to='room2', **extra)
-    ns.server.send.assert_called_with('data', room='room2', skip_sid=None,
-                                      namespace=expected, callback=None)
+    ns.server.send.assert_called_with('data', to='room2', room=None, skip_sid=None,
+                                      namespace=expected, callback=None, ignore_queue=False)
 
 
 @pytest.mark.parametrize('override,expected', [(None, '/foo'), ('/bar', '/bar')])
@@ -87,7 +89,7 @@ def test_call(ns, override, expected):
     extra = {'namespace': override} if override else {}
     assert ns.call('ev', data='data', to='sid', **extra) is ns.server.call.return_value
     ns.server.call.assert_called_with('ev', data='data', to='sid', sid=None,
-                                      namespace=expected, timeout=None)
+                                      namespace=expected, timeout=None, ignore_queue=False)
     ns.call('ev', sid='sid', timeout=3, ignore_queue=True, **extra)
     ns.server.call.assert_called_with('ev', data=None, to=None, sid='sid',
                                       namespace=expected, timeout=3, ignore_queue=True)

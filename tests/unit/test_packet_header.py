@@ -73,6 +73,16 @@ def outcome(parse: Callable[[str, Any], tuple], text: str, max_attachments: Any)
     ('2\u0663', (2, 0, None, None, 1)),
     ('2\u00b2', (2, 0, None, None, 1)),
     ('\U0001f600', None),
+    # a binary packet without an attachment count has none (python-socketio)
+    ('5', (5, 0, None, None, 1)),
+    ('51', (5, 0, None, 1, 2)),
+    ('5-', (5, 0, None, None, 1)),
+    ('5-1-', (5, 0, None, None, 1)),
+    ('5a-', (5, 0, None, None, 1)),
+    ('5\u0663-', (5, 0, None, None, 1)),
+    ('51\u0663-', (5, 0, None, 1, 2)),
+    ('5["a"]', (5, 0, None, None, 1)),
+    ('6/x,["a"]', (6, 0, '/x', None, 4)),
 ])
 def test_parse_header(parse, text, expected):
     if expected is None:
@@ -89,15 +99,7 @@ def test_parse_header(parse, text, expected):
     (' 2', 'Invalid packet type'),
     ('\u0663', 'Invalid packet type'),
     ('\u00b2', 'Invalid packet type'),
-    ('5', 'Binary packet without attachment count'),
-    ('51', 'Binary packet without attachment count'),
-    ('5-', 'Binary packet without attachment count'),
-    ('5-1-', 'Binary packet without attachment count'),
-    ('5a-', 'Binary packet without attachment count'),
-    ('5\u0663-', 'Binary packet without attachment count'),
-    ('51\u0663-', 'Binary packet without attachment count'),
-    ('5["a"]', 'Binary packet without attachment count'),
-    ('5' + '1' * 101 + '-', 'Binary packet without attachment count'),
+    ('5' + '1' * 101 + '-', 'Packet id is too long'),  # no count: an id
     ('5' + '1' * 100 + '-', 'Too many attachments'),
     ('5' + '1' * 99 + '-', 'Too many attachments'),
     ('5' + '0' * 10 + '-', 'Too many attachments'),
@@ -273,7 +275,7 @@ def test_decode_long_id_and_unicode_namespace(parse_header):
 
 def test_decode_header_error_messages(parse_header):
     for text, message in [('', 'Empty packet'), ('x', 'Invalid packet type'),
-                          ('5x', 'Binary packet without attachment count'),
+                          ('5' + '1' * 101, 'Packet id is too long'),
                           ('2/a[,', 'Invalid namespace')]:
         with pytest.raises(ValueError, match=f'^{message}$'):
             Packet().decode(text)
@@ -344,30 +346,30 @@ def test_c_decode_arguments_and_fallbacks():
     decode = packet._c_decode
     scan = packet._scan_once
     with pytest.raises(TypeError):
-        decode('2', 1000, 128)
+        decode('2', 1000, 128, packet._scan_once)
     with pytest.raises(TypeError):
-        decode(b'2', 1000, 128, scan)
-    assert decode('2/x,3["a",1]', 1000, 128, scan) == (2, 0, '/x', 3, ['a', 1])
-    assert decode('0', 1000, 128, scan) == (0, 0, None, None, None)
+        decode(b'2', 1000, 128, scan, 0)
+    assert decode('2/x,3["a",1]', 1000, 128, scan, 0) == (2, 0, '/x', 3, ['a', 1])
+    assert decode('0', 1000, 128, scan, 0) == (0, 0, None, None, None)
     with pytest.raises(ValueError, match='^Invalid packet type$'):
-        decode('x', 1000, 128, scan)
+        decode('x', 1000, 128, scan, 0)
     # the Python code decides: whitespace, extra data, bad JSON, odd events,
     # a binary event without data, a depth check, a long text, an odd limit
     for text in ('2 ["a"]', '2["a"] ', '2["a"]x', '2[', '2[1]', '2{}', '51-',
                  '2["a",' + '[' * 129 + ']' * 129 + ']', '2["' + 'x' * 5000 + '"]'):
-        assert decode(text, 1000, 128, scan) is None, text
-    assert decode('2["a"]', 1000, 'x', scan) is None
-    assert decode('2["' + '[' * 200 + '"]', 1000, 128, scan) is None  # counted
-    assert decode('2["' + '[' * 100 + '"]', 1000, 128, scan) == \
+        assert decode(text, 1000, 128, scan, 0) is None, text
+    assert decode('2["a"]', 1000, 'x', scan, 0) is None
+    assert decode('2["' + '[' * 200 + '"]', 1000, 128, scan, 0) is None  # counted
+    assert decode('2["' + '[' * 100 + '"]', 1000, 128, scan, 0) == \
         (2, 0, None, None, ['[' * 100])
 
     def failing_scan(text, index):
         raise KeyError('boom')
 
     with pytest.raises(KeyError):
-        decode('2["a"]', 1000, 128, failing_scan)
+        decode('2["a"]', 1000, 128, failing_scan, 0)
     with pytest.raises(TypeError):
-        decode('2["a"]', 1000, 128, lambda text, index: None)
+        decode('2["a"]', 1000, 128, lambda text, index: None, 0)
 
 
 @pytest.mark.skipif(packet._c_decode is None, reason='C speedups not built')
@@ -382,7 +384,7 @@ def test_c_decode_does_not_leak():
         for _ in range(2000):
             for text in texts:
                 try:
-                    decode(text, 1000, 128, scan)
+                    decode(text, 1000, 128, scan, 0)
                 except ValueError:
                     pass
 
@@ -481,3 +483,29 @@ def test_c_encode_does_not_leak():
 
     grown = memory_growth(run)
     assert grown < 20000, grown  # a leak would be tens of thousands of objects
+
+
+@pytest.mark.skipif(packet._c_decode is None, reason='C speedups not built')
+def test_c_decode_leaves_long_digit_runs_to_python():
+    decode, scan = packet._c_decode, packet._scan_once
+    long = '2["a",' + '1' * 101 + ']'
+    assert decode(long, 1000, 128, scan, 100) is None  # maybe too long: Python decides
+    assert decode(long, 1000, 128, scan, 0)[4] == ['a', int('1' * 101)]
+    assert decode('2["a",' + '1' * 100 + ']', 1000, 128, scan, 100)[4][1] == int('1' * 100)
+    run = packet._speedups.digit_run
+    assert run('x' + '7' * 101, 0, 100) and not run('x' + '7' * 100, 0, 100)
+    assert not run('7' * 101, 1, 100) and run('a1' + '2' * 100, 1, 100)
+    with pytest.raises(ValueError):
+        run('abc', 5, 100)
+    with pytest.raises(TypeError):
+        run(b'abc', 0, 100)
+
+
+def test_long_integers_with_and_without_the_c_module(monkeypatch):
+    text = '2["a",' + '1' * 101 + ']'
+    for digit_run in (packet._digit_run, packet._py_digit_run):
+        monkeypatch.setattr(packet, '_digit_run', digit_run)
+        monkeypatch.setattr(packet, '_c_decode', None)
+        with pytest.raises(ValueError, match='Integer is too large'):
+            Packet(encoded_packet=text)
+        assert Packet(encoded_packet='2["' + '1' * 101 + '"]').data == ['1' * 101]

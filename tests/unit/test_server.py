@@ -7,10 +7,10 @@ namespaces refused, disconnect handlers receiving a reason, no ACK for
 unhandled events, ``manager.disconnect(..., ignore_queue=True)`` and
 broadcasts encoded once and sent through ``_send_eio_packet``.
 """
-import json
 import logging
 from unittest import mock
 
+import engineio
 import pytest
 
 import socketio
@@ -26,7 +26,7 @@ def mocked_eio():
     with mock.patch('socketio.server.engineio.Server',
                     **{'return_value.generate_id.side_effect': SIDS}) as eio:
         yield eio
-    packet.Packet.json = json
+    packet.Packet.json = engineio.json  # the default, in case a test changed it
 
 
 @pytest.fixture
@@ -260,7 +260,7 @@ def test_emit(mgr_server, target):
     s.emit('my event', {'foo': 'bar'}, skip_sid='123', namespace='/foo', callback='cb',
            **{target: 'room'})
     s.manager.emit.assert_called_once_with('my event', {'foo': 'bar'}, '/foo', room='room',
-                                           skip_sid='123', callback='cb')
+                                           skip_sid='123', callback='cb', ignore_queue=False)
 
 
 def test_emit_default_namespace_and_extra_kwargs(mgr_server):
@@ -277,13 +277,13 @@ def test_emit_to_wins_over_room(mgr_server):
 
 def test_send(mgr_server):
     s = mgr_server
-    s.send('foo', to='room', skip_sid='123', namespace='/foo', callback='cb')
+    s.send('foo', to='room', skip_sid='123', namespace='/foo', callback='cb', ignore_queue=False)
     s.manager.emit.assert_called_once_with('message', 'foo', '/foo', room='room',
-                                           skip_sid='123', callback='cb')
+                                           skip_sid='123', callback='cb', ignore_queue=False)
     s.manager.emit.reset_mock()
     s.send('foo', room='room2')
     s.manager.emit.assert_called_once_with('message', 'foo', '/', room='room2',
-                                           skip_sid=None, callback=None)
+                                           skip_sid=None, callback=None, ignore_queue=False)
 
 
 def test_call(mgr_server):
@@ -439,7 +439,7 @@ def test_handle_connect():
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0')
     assert s.manager.is_connected('1', '/')
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with('1', 'environ', None)
     s.eio.send.assert_called_once_with('123', '0{"sid":"1"}')
     assert s.manager.initialize.call_count == 1
     s._handle_eio_connect('456', 'environ')
@@ -483,7 +483,7 @@ def test_handle_connect_namespace():
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0/foo')
     assert s.manager.is_connected('1', '/foo')
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with('1', 'environ', None)
     s.eio.send.assert_called_once_with('123', '0/foo,{"sid":"1"}')
 
 
@@ -493,7 +493,7 @@ def test_handle_connect_query_string_in_namespace():
     s.on('connect', handler, namespace='/foo')
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0/foo?x=1,')
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with('1', 'environ', None)
 
 
 def test_handle_connect_always_connect():
@@ -503,21 +503,21 @@ def test_handle_connect_always_connect():
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0')
     assert s.manager.is_connected('1', '/')
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with('1', 'environ', None)
     s.eio.send.assert_called_once_with('123', '0{"sid":"1"}')
 
 
-def test_connect_reply_comes_after_handler_emits():
+def test_handler_emits_to_the_client_follow_the_connect_reply():
     s = socketio.Server()
 
     @s.event
     def connect(sid, environ):
-        s.emit('hello', 'x', to=sid)
+        s.emit('hello', 'x', to=sid)  # deferred: the client is not connected yet
 
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0')
     order = [c[0] for c in s.eio.method_calls if c[0] in ('send', 'send_packet')]
-    assert order == ['send_packet', 'send']
+    assert order == ['send', 'send_packet']
     assert eio_sent(s) == [('123', '2["hello","x"]')]
 
 
@@ -530,7 +530,7 @@ def test_handle_connect_rejected(ns, prefix):
     s.on('disconnect', disconnect_handler, namespace=ns)
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0' + (ns or ''))
-    handler.assert_called_once_with('1', 'environ')
+    handler.assert_called_once_with('1', 'environ', None)
     assert not s.manager.is_connected('1', ns or '/')
     s.eio.send.assert_called_once_with(
         '123', '4' + prefix + '{"message":"Connection rejected by server"}')
@@ -643,7 +643,7 @@ def test_connect_catch_all_namespace_handler_needs_namespaces_option():
     s.on('connect', handler, namespace='*')
     s._handle_eio_connect('123', 'environ')
     s._handle_eio_message('123', '0/foo')
-    handler.assert_called_once_with('/foo', '1', 'environ')
+    handler.assert_called_once_with('/foo', '1', 'environ', None)
 
 
 def test_connect_twice_to_same_namespace():

@@ -1,0 +1,32 @@
+"""A cluster that mixes our server with an original python-socketio 5.18.1
+server on one Redis channel, as during a rolling upgrade: emits to everyone,
+rooms and sids, with text and binary data, acknowledgements, room changes and
+disconnects cross between them, in both directions, exactly once.
+
+The original runs as a separate process from a throw-away venv (see
+``e2e/original.py``).
+"""
+import pytest
+from conftest import require_service
+
+from e2e.mq_support import check_callbacks, check_disconnects, check_emits, check_rooms, cluster
+from e2e.original import VERSION, original_python
+
+pytestmark = [pytest.mark.e2e, pytest.mark.broker]
+
+REDIS = 'redis://127.0.0.1:6379/0'
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize('kind', ['aioredis', 'redis'])
+def test_mixed_cluster_with_the_original(kind, tmp_path):
+    require_service('127.0.0.1', 6379, 'Redis')
+    original = original_python()
+    # server A is ours, server B the original; the write-only emitter is ours
+    with cluster(kind, REDIS, tmp_path, pythons={'B': original}) as c:
+        version = c.procs['B'].args[0]
+        assert version == original and VERSION in original
+        check_emits(c)
+        check_callbacks(c)
+        check_rooms(c)
+        check_disconnects(c)
