@@ -37,6 +37,16 @@ def test_cluster(kind, tmp_path):
             check_example_emitter(c)
 
 
+@pytest.mark.parametrize('kind', ['redis', 'aioredis'])
+def test_cluster_on_a_valkey_url(kind, tmp_path):
+    """valkey:// URLs: valkey-py's client (sync or asyncio) when installed."""
+    require_service('127.0.0.1', 6379, 'Redis')
+    pytest.importorskip('valkey')
+    with cluster(kind, 'valkey://127.0.0.1:6379/0', tmp_path) as c:
+        check_emits(c)
+        check_callbacks(c)
+
+
 def check_example_emitter(c):
     """examples/write_only_emitter.py reaches the clients of both servers, once."""
     result = subprocess.run(
