@@ -8,6 +8,8 @@ from .async_aiopika_manager import AsyncAioPikaManager
 from .async_client import AsyncClient
 from .async_manager import AsyncManager
 from .async_namespace import AsyncClientNamespace, AsyncNamespace
+from .async_nats_manager import AsyncNatsManager
+from .async_postgres_manager import AsyncPostgresManager
 from .async_redis_manager import AsyncRedisManager
 from .async_server import AsyncServer
 from .async_simple_client import AsyncSimpleClient
@@ -18,6 +20,8 @@ from .kombu_manager import KombuManager
 from .manager import Manager
 from .middleware import Middleware, WSGIApp
 from .namespace import ClientNamespace, Namespace
+from .nats_manager import NatsManager
+from .postgres_manager import PostgresManager
 from .pubsub_manager import PubSubManager
 from .redis_manager import RedisManager
 from .server import Server
@@ -33,4 +37,5 @@ __all__ = ['__version__', 'SimpleClient', 'Client', 'Server', 'BaseManager', 'Ma
            'Namespace', 'ClientNamespace', 'WSGIApp', 'Middleware', 'AsyncSimpleClient',
            'AsyncClient', 'AsyncServer', 'AsyncNamespace', 'AsyncClientNamespace',
            'AsyncManager', 'AsyncRedisManager', 'ASGIApp', 'get_tornado_handler',
-           'AsyncAioPikaManager']
+           'AsyncAioPikaManager', 'NatsManager', 'AsyncNatsManager', 'PostgresManager',
+           'AsyncPostgresManager']

@@ -41,7 +41,9 @@ def test_old_and_new_module_names_share_classes(old, new, name):
     ('asgi', 'ASGIApp'), ('tornado', 'get_tornado_handler'),
     ('pubsub_manager', 'PubSubManager'), ('redis_manager', 'RedisManager'),
     ('kafka_manager', 'KafkaManager'), ('kombu_manager', 'KombuManager'),
-    ('zmq_manager', 'ZmqManager'),
+    ('zmq_manager', 'ZmqManager'), ('nats_manager', 'NatsManager'),
+    ('async_nats_manager', 'AsyncNatsManager'), ('postgres_manager', 'PostgresManager'),
+    ('async_postgres_manager', 'AsyncPostgresManager'),
 ])
 def test_current_modules(module, name):
     assert getattr(importlib.import_module('socketio.' + module), name)
@@ -65,8 +67,11 @@ def test_class_hierarchy():
     assert issubclass(socketio.ClientNamespace, BaseClientNamespace)
     assert issubclass(socketio.AsyncClientNamespace, BaseClientNamespace)
     for manager in (socketio.RedisManager, socketio.KafkaManager, socketio.KombuManager,
-                    socketio.ZmqManager):
+                    socketio.ZmqManager, socketio.NatsManager, socketio.PostgresManager):
         assert issubclass(manager, socketio.pubsub_manager.PubSubManager)
+    for manager in (socketio.AsyncRedisManager, socketio.AsyncAioPikaManager,
+                    socketio.AsyncNatsManager, socketio.AsyncPostgresManager):
+        assert issubclass(manager, socketio.async_pubsub_manager.AsyncPubSubManager)
     assert not issubclass(socketio.Manager, socketio.pubsub_manager.PubSubManager)
 
 
@@ -76,7 +81,8 @@ def test_exported_names():
                'ClientNamespace', 'WSGIApp', 'Middleware', 'AsyncSimpleClient',
                'AsyncClient', 'AsyncServer', 'AsyncNamespace', 'AsyncClientNamespace',
                'AsyncManager', 'AsyncRedisManager', 'ASGIApp', 'get_tornado_handler',
-               'AsyncAioPikaManager']
+               'AsyncAioPikaManager', 'NatsManager', 'AsyncNatsManager', 'PostgresManager',
+               'AsyncPostgresManager']
     for name in current:
         assert name in socketio.__all__ and getattr(socketio, name)
     # kept from 5.0.3: the in-memory BaseManager and the version attribute
