@@ -133,15 +133,27 @@ fi
 # runs on .venv's). Each gets a virtual environment of its own with the
 # package and what the unit tests need ([unit] extra).
 other_rc=0
+find_python() {  # version: print a working interpreter of that version
+    local candidate
+    for candidate in "python$1" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$1".*/bin/"python$1" \
+            "/usr/local/bin/python$1" "/usr/bin/python$1"; do
+        if "$candidate" -c 'import sys' >/dev/null 2>&1; then
+            echo "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
 for version in $OTHER_PYTHONS; do
     section "unit tests on Python $version"
-    if ! command -v "python$version" >/dev/null 2>&1; then
-        echo "python$version not installed; skipped"
-        continue
-    fi
     other_venv="$REPO_ROOT/.venv-$version"
     if ! "$other_venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-        "python$version" -m venv "$other_venv" || { other_rc=1; continue; }
+        if ! interpreter="$(find_python "$version")"; then
+            echo "python$version not installed; skipped"
+            continue
+        fi
+        "$interpreter" -m venv "$other_venv" || { other_rc=1; continue; }
     fi
     other_stamp="$other_venv/.python-socketio-installed"
     other_key="$(cat pyproject.toml setup.py socketio/_speedups.c | sha256sum | cut -d' ' -f1)"

@@ -30,21 +30,26 @@ class AsyncAioPikaManager(AsyncPubSubManager):
     The channel names a fanout exchange; each server reads a queue of its own
     (kept by the broker for 5 minutes after its reader goes away, so a
     reconnecting server does not lose messages). The listener reconnects with
-    a backoff (1 s doubling up to 60 s); a publish is retried once on a new
-    connection, then logged and dropped. Nothing connects at construction.
+    a backoff (0.1 s doubling up to 0.5 s); a publish is retried once on a
+    new connection, then kept until the broker is back (see
+    :class:`~socketio.AsyncPubSubManager`). Nothing connects at construction.
 
     :param url: an AMQP URL, e.g. ``'amqp://guest:guest@localhost:5672//'``.
     :param channel: the exchange name shared by all the servers.
     :param write_only: only publish (for external emitters).
     :param logger: a logger for the manager.
     :param json: a JSON module for the messages.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.AsyncPubSubManager`.
     """
 
     name = 'asyncaiopika'
+    broker_name = 'rabbitmq'
 
     def __init__(self, url: str = 'amqp://guest:guest@localhost:5672//',
                  channel: str = 'socketio', write_only: bool = False,
-                 logger: Optional[logging.Logger] = None, json: Any = None) -> None:
+                 logger: Optional[logging.Logger] = None, json: Any = None,
+                 **options: Any) -> None:
         if _aio_pika() is None:
             raise RuntimeError('aio_pika package is not installed (Run "pip install aio_pika" '
                                'in your virtualenv).')
@@ -55,7 +60,8 @@ class AsyncAioPikaManager(AsyncPubSubManager):
         self.publisher_connection: Any = None
         self.publisher_exchange: Any = None
         self._publisher_lock: Optional[asyncio.Lock] = None
-        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
+        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json,
+                         **options)
         self.queue_name = 'socketio.' + self.channel + '.' + self.host_id
 
     async def _connection(self) -> Any:
@@ -82,12 +88,19 @@ class AsyncAioPikaManager(AsyncPubSubManager):
                     aio_pika.Message(body=body, content_type='application/json',
                                      delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
                     routing_key='*')
-            except Exception as exc:
-                self._get_logger().error(
-                    'Cannot publish to rabbitmq... ' + ('retrying' if retry else 'giving up'),
-                    extra={'rabbitmq_exception': str(exc)})
-                await self._close_publisher()
+            except Exception:
+                await self._close_publisher()  # the next attempt connects again
+                if not retry:
+                    raise
         return None
+
+    async def _broker_ready(self) -> bool:
+        try:
+            await self._publisher()
+        except Exception:
+            await self._close_publisher()
+            raise
+        return True
 
     async def _publisher(self) -> Any:
         """Return the publishing exchange, connecting first if needed."""
@@ -114,7 +127,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
                 await self.listener_channel.set_qos(prefetch_count=100)
                 exchange = await self._exchange(self.listener_channel)
                 self.listener_queue = await self._queue(self.listener_channel, exchange)
-                backoff.reset()
+                backoff.recovered(self._get_logger(), self.broker_name)
                 async with self.listener_queue.iterator() as queue_iter:
                     async for message in queue_iter:
                         async with message.process():
@@ -125,11 +138,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
                 error = str(exc)
             connection, self.listener_connection = self.listener_connection, None
             await _close_quietly(connection)
-            delay = backoff.next()
-            self._get_logger().error(
-                'Cannot receive from rabbitmq... retrying in {} secs'.format(delay),
-                extra={'rabbitmq_exception': error})
-            await asyncio.sleep(delay)
+            await self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
 
 
 async def _close_quietly(connection: Any) -> None:

@@ -48,6 +48,13 @@ async def drain_queue(queue: Any, timeout: float) -> None:
         pass
 
 
+def spawn(fn: Any, *args: Any) -> Any:
+    """Run the coroutine function ``fn(*args)`` in a task of its own (held
+    until it ends), where there is no server to start background tasks."""
+    from .base_endpoint import hold_task
+    return hold_task(asyncio.get_running_loop().create_task(fn(*args)))
+
+
 async def sleep(seconds: float) -> None:
     """Sleep without blocking the event loop."""
     await asyncio.sleep(seconds)

@@ -3,6 +3,7 @@ redis``; ``redis.asyncio`` is used)."""
 # The source of socketio/redis_manager.py (scripts/unasync.py).  # async-only
 from __future__ import annotations
 
+import time
 from typing import Any, AsyncIterator, Dict, Optional, Tuple  # noqa: F401
 from urllib.parse import urlparse  # async-only
 
@@ -11,6 +12,7 @@ from .async_pubsub_manager import AsyncPubSubManager
 from .pubsub_base import LAZY, Backoff, optional_import
 from .redis_base import (  # noqa: F401
     DEFAULT_REDIS_OPTIONS,
+    LISTENER_WAIT_MAX,
     MISSING_REDIS,
     REDIS_SCHEMES,
     RedisBase,
@@ -63,8 +65,9 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
 
     Usage: ``socketio.AsyncServer(client_manager=socketio.AsyncRedisManager(url))``.
     Nothing connects at construction: the listener connects when the server
-    starts and reconnects with a backoff (1 s doubling up to 60 s) when Redis
-    goes away; a publish that fails is retried once, then logged and dropped.
+    starts and reconnects with a backoff (0.1 s doubling up to 0.5 s) when
+    Redis goes away; a publish that fails is retried once on a new
+    connection, then kept until Redis is back (see the base class).
 
     :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
         ``valkeys://`` (with valkey-py when it is installed, else redis-py),
@@ -74,9 +77,12 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
     :param logger: a logger for the manager.
     :param json: a JSON module for the messages.
     :param redis_options: keyword arguments for ``Redis.from_url()``.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.AsyncPubSubManager`.
     """
 
     name = 'aioredis'
+    broker_name = 'redis'
     _redis_module = staticmethod(_aioredis)
     _valkey_module = staticmethod(_aiovalkey)
 
@@ -87,12 +93,34 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
             try:
                 if self.redis is None:
                     self._redis_connect()
-                return await self.redis.publish(self.channel, payload)
-            except (client_error(module), OSError) as exc:
-                self.redis = None
-                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
-                             extra={'redis_exception': str(exc)})
+                receivers = await self.redis.publish(self.channel, payload)
+                if isinstance(receivers, int):
+                    self._listeners_seen = receivers
+                return receivers
+            except (client_error(module), OSError):
+                self.redis = None  # the next attempt connects again
+                if not retry:
+                    raise
         return None
+
+    async def _broker_ready(self) -> bool:
+        if self.redis is None:
+            self._redis_connect()
+        try:
+            return bool(await self.redis.ping())
+        except Exception:
+            self.redis = None
+            raise
+
+    async def _wait_for_listeners(self) -> None:
+        """Wait until the channel has as many subscribers as the last publish
+        before the outage reached (or LISTENER_WAIT_MAX seconds)."""
+        deadline = time.monotonic() + LISTENER_WAIT_MAX
+        while time.monotonic() < deadline:
+            counts = await self.redis.pubsub_numsub(self.channel)
+            if counts and counts[0][1] >= self._listeners_seen:
+                return
+            await self._sleep(0.05)
 
     async def _redis_listen_with_retries(self) -> AsyncIterator[Dict[str, Any]]:
         """Yield the items of the subscription, reconnecting with a backoff."""
@@ -103,7 +131,7 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
                 self._redis_connect()
                 pubsub = self.pubsub
                 await pubsub.subscribe(self.channel)
-                backoff.reset()
+                backoff.recovered(self._get_logger(), self.broker_name)
                 async for item in pubsub.listen():
                     yield item
                 error = 'subscription ended'
@@ -114,10 +142,7 @@ class AsyncRedisManager(RedisBase, AsyncPubSubManager):
                     await pubsub.aclose() if hasattr(pubsub, 'aclose') else await pubsub.reset()
                 except Exception:  # the connection is gone anyway
                     pass
-            delay = backoff.next()
-            logger.error('Cannot receive from redis... retrying in {} secs'.format(delay),
-                         extra={'redis_exception': error})
-            await self._sleep(delay)
+            await self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
 
     async def _listen(self) -> AsyncIterator[Any]:
         async for item in self._redis_listen_with_retries():

@@ -47,18 +47,22 @@ class KafkaManager(PubSubManager):
     :param json: a JSON module for the messages.
     :param kafka_options: extra keyword arguments for the kafka-python
         producer and consumer.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.PubSubManager`.
     """
 
     name = 'kafka'
+    broker_name = 'kafka'
 
     def __init__(self, url: Union[str, List[str]] = 'kafka://localhost:9092',
                  channel: str = 'socketio', write_only: bool = False,
                  logger: Optional[logging.Logger] = None, json: Any = None,
-                 kafka_options: Optional[Dict[str, Any]] = None) -> None:
+                 kafka_options: Optional[Dict[str, Any]] = None, **options: Any) -> None:
         if _kafka() is None:
             raise RuntimeError('kafka-python package is not installed (Run "pip install '
                                'kafka-python" in your virtualenv).')
-        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
+        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json,
+                         **options)
         urls = [url] if isinstance(url, str) else list(url)
         self.kafka_urls = [u[8:] if u != 'kafka://' else 'localhost:9092' for u in urls]
         self.kafka_url = self.kafka_urls[0]
@@ -89,13 +93,12 @@ class KafkaManager(PubSubManager):
                 producer.flush(timeout=FLUSH_TIMEOUT)
                 future.get(timeout=FLUSH_TIMEOUT)  # raises what the send ran into
                 return future
-            except Exception as exc:
+            except Exception:
                 # a producer that failed may stay failed (after a broker
                 # restart it can keep an unusable producer id): a new one
                 self._close_producer()
-                self._get_logger().error(
-                    'Cannot publish to kafka... ' + ('retrying' if retry else 'giving up'),
-                    extra={'kafka_exception': str(exc)})
+                if not retry:
+                    raise
         return None
 
     def _close_producer(self) -> None:
@@ -112,17 +115,13 @@ class KafkaManager(PubSubManager):
         while True:
             try:
                 for record in self._kafka_consumer():
-                    backoff.reset()
+                    backoff.recovered(self._get_logger(), self.broker_name)
                     yield record
                 error = 'consumer stopped'
             except Exception as exc:
                 error = str(exc)
                 self._close_consumer()
-            delay = backoff.next()
-            self._get_logger().error(
-                'Cannot receive from kafka... retrying in {} secs'.format(delay),
-                extra={'kafka_exception': error})
-            self._sleep(delay)
+            self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
 
     def _close_consumer(self) -> None:
         consumer, self.consumer = self.consumer, None

@@ -30,8 +30,9 @@ class KombuManager(PubSubManager):
     Usage: ``socketio.Server(client_manager=socketio.KombuManager(url))``.
     Each server reads a queue of its own bound to a fanout exchange named
     after the channel. Nothing connects at construction; the listener
-    reconnects with a backoff (1 s doubling up to 60 s); a publish is retried
-    once on a fresh connection, then logged and dropped.
+    reconnects with a backoff (0.1 s doubling up to 0.5 s); a publish is
+    retried once on a fresh connection, then kept until the broker is back
+    (see :class:`~socketio.PubSubManager`).
 
     :param url: a kombu URL, e.g. ``'amqp://guest:guest@localhost:5672//'``
         or ``'redis://localhost:6379/'``.
@@ -43,9 +44,12 @@ class KombuManager(PubSubManager):
     :param exchange_options: keyword arguments for ``kombu.Exchange()``.
     :param queue_options: keyword arguments for ``kombu.Queue()``.
     :param producer_options: keyword arguments for ``kombu.Producer()``.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.PubSubManager`.
     """
 
     name = 'kombu'
+    broker_name = 'rabbitmq'
 
     def __init__(self, url: str = 'amqp://guest:guest@localhost:5672//',
                  channel: str = 'socketio', write_only: bool = False,
@@ -53,11 +57,12 @@ class KombuManager(PubSubManager):
                  connection_options: Optional[Dict[str, Any]] = None,
                  exchange_options: Optional[Dict[str, Any]] = None,
                  queue_options: Optional[Dict[str, Any]] = None,
-                 producer_options: Optional[Dict[str, Any]] = None) -> None:
+                 producer_options: Optional[Dict[str, Any]] = None, **options: Any) -> None:
         if _kombu() is None:
             raise RuntimeError('Kombu package is not installed (Run "pip install kombu" in '
                                'your virtualenv).')
-        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
+        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json,
+                         **options)
         self.url = url
         self.connection_options = connection_options or {}
         self.exchange_options = exchange_options or {}
@@ -88,10 +93,6 @@ class KombuManager(PubSubManager):
     def _producer(self) -> Any:
         return self._connection().Producer(exchange=self._exchange(), **self.producer_options)
 
-    def __error_callback(self, exception: Exception, interval: float) -> None:
-        self._get_logger().error('Cannot publish to rabbitmq... retrying in {} secs'.format(
-            interval), extra={'rabbitmq_exception': str(exception)})
-
     def _publish(self, data: messages.Message) -> Any:
         body = messages.encode(data, self.json).encode('utf-8')
         # kombu connections are not thread safe: one publisher at a time
@@ -99,15 +100,22 @@ class KombuManager(PubSubManager):
             connection = self.producer.connection
             try:
                 publish = connection.ensure(self.producer, self.producer.publish,
-                                            errback=self.__error_callback, max_retries=1,
-                                            interval_start=0.1)
+                                            max_retries=1, interval_start=0.1)
                 return publish(body, content_type='application/json',
                                content_encoding='binary')
-            except Exception as exc:
-                self._get_logger().error('Cannot publish to rabbitmq... giving up',
-                                         extra={'rabbitmq_exception': str(exc)})
+            except Exception:
+                self._reset_producer(connection)  # the next publish connects again
+                raise
+
+    def _broker_ready(self) -> bool:
+        with self._publish_lock:
+            connection = self.producer.connection
+            try:
+                connection.ensure_connection(max_retries=0)  # one attempt, no sleep
+            except Exception:
                 self._reset_producer(connection)
-        return None
+                raise
+        return True
 
     def _reset_producer(self, connection: Any) -> None:
         try:
@@ -122,9 +130,9 @@ class KombuManager(PubSubManager):
         while True:
             connection = self._connection()
             try:
-                connection.connect()
+                connection.ensure_connection(max_retries=0)  # one attempt, no sleep
                 with connection.SimpleQueue(reader_queue) as queue:
-                    backoff.reset()
+                    backoff.recovered(self._get_logger(), self.broker_name)
                     while True:
                         message = queue.get(block=True)
                         message.ack()
@@ -136,11 +144,7 @@ class KombuManager(PubSubManager):
                     connection.release()
                 except Exception:  # already broken
                     pass
-            delay = backoff.next()
-            self._get_logger().error(
-                'Cannot receive from rabbitmq... retrying in {} secs'.format(delay),
-                extra={'rabbitmq_exception': str(error)})
-            self._sleep(delay)
+            self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
 
 
 __all__ = ['KombuManager']

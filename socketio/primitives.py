@@ -35,6 +35,14 @@ def drain_queue(queue: Any, timeout: float) -> None:
         time.sleep(0.01)
 
 
+def spawn(fn: Any, *args: Any) -> Any:
+    """Run ``fn(*args)`` in a daemon thread of its own, where there is no
+    server to start background tasks."""
+    thread = threading.Thread(target=fn, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
 def sleep(seconds: float) -> None:
     """Sleep (cooperatively once eventlet or gevent patched ``time``)."""
     time.sleep(seconds)

@@ -7,10 +7,22 @@ The managers themselves are :class:`~socketio.AsyncPubSubManager`
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-#: Backoff of the listeners: first delay and cap, in seconds.
-RETRY_FIRST, RETRY_MAX = 1, 60
+#: Delays between two attempts to reach the broker while it is away: from
+#: RETRY_FIRST doubling up to RETRY_MAX seconds, so that a broker that comes
+#: back is used again within half a second.
+RETRY_FIRST, RETRY_MAX = 0.1, 0.5
+
+#: Seconds the publisher waits, once the broker is back after an outage,
+#: before sending the messages it kept: the listeners retry at least every
+#: RETRY_MAX seconds, and a broker drops what is published while nobody listens.
+LISTENER_GRACE = 1.0
+
+#: Messages kept by default while the broker cannot be reached
+#: (``max_buffered_messages`` of the managers).
+MAX_BUFFERED_MESSAGES = 1000
 
 
 #: Marks a client library that is imported on first use (keeps ``import socketio`` fast).
@@ -27,21 +39,48 @@ def optional_import(name: str) -> Any:
 
 
 class Backoff:
-    """Reconnection delays: 1 s doubling up to 60 s, reset after a success."""
+    """Reconnection delays, and the failures since the last success (an
+    outage is logged once, at its first failure)."""
 
     def __init__(self, first: float = RETRY_FIRST, maximum: float = RETRY_MAX) -> None:
         self.first, self.maximum = first, maximum
         self.delay = first
+        self.failures = 0
 
     def next(self) -> float:
-        """Return the delay to wait now and double the following one."""
+        """Count a failure; return the delay to wait now (the following one
+        doubles, up to the maximum)."""
+        self.failures += 1
         delay = self.delay
         self.delay = min(self.delay * 2, self.maximum)
         return delay
 
-    def reset(self) -> None:
-        """Start again from the first delay (after a successful connection)."""
+    @property
+    def first_failure(self) -> bool:
+        """True right after the first failure since the last success."""
+        return self.failures == 1
+
+    def reset(self) -> int:
+        """Start again after a success; return the failures it ends."""
+        failures, self.failures = self.failures, 0
         self.delay = self.first
+        return failures
+
+    def failed(self, logger: logging.Logger, broker: str, error: Any) -> float:
+        """Count a failure to receive from ``broker``; return the delay to
+        wait. Only the first failure of an outage is logged."""
+        delay = self.next()
+        if self.first_failure:
+            logger.error('Cannot receive from %s... retrying in %s secs (%s)', broker, delay,
+                         error or 'connection lost', extra={broker + '_exception': str(error)})
+        return delay
+
+    def recovered(self, logger: logging.Logger, broker: str) -> None:
+        """Receiving works (again): log the end of an outage."""
+        failures = self.reset()
+        if failures:
+            logger.warning('Receiving from %s again (failed attempts: %d)', broker,
+                           failures)
 
 
 def check_monkey_patched(server: Any, library: str) -> None:

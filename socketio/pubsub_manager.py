@@ -4,15 +4,17 @@
 message queue."""
 from __future__ import annotations
 
+import collections
 import logging
 import uuid
 from functools import partial
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Deque, Optional, Union
 
 from . import pubsub_messages as messages
 from .manager import Manager
-from .primitives import sleep
-from .pubsub_base import Backoff
+from .primitives import sleep, spawn
+from .log_limits import RepeatedLog
+from .pubsub_base import LISTENER_GRACE, MAX_BUFFERED_MESSAGES, Backoff
 
 
 class PubSubManager(Manager):
@@ -25,21 +27,44 @@ class PubSubManager(Manager):
     messages its own process published, except ``callback`` messages, which
     only the process that registered the callback handles.
 
-    Subclasses implement ``_publish(message)`` and ``_listen()``, which
-    produces the raw messages (dicts, or JSON as str or bytes) of the channel
-    as a generator. Use ``write_only=True`` to emit from a process
-    that is not a server.
+    Subclasses implement ``_publish(message)``, which sends one message dict
+    and raises when it cannot, and ``_listen()``, which produces the raw
+    messages (dicts, or JSON as str or bytes) of the channel as an async
+    generator. Use ``write_only=True`` to emit from a process that is not a
+    server.
+
+    While the broker cannot be reached, messages are kept, up to
+    ``max_buffered_messages``, and sent in order once it is back (the next
+    ones are dropped and counted in ``dropped_messages``); an outage is
+    logged once, when it starts, and once when it ends.
+
+    With a ``secret`` (the same for every process of the channel, write-only
+    emitters included) each message carries an HMAC-SHA256 signature and a
+    timestamp; messages without a valid signature, or older than
+    ``signature_window`` seconds, are dropped and counted in
+    ``rejected_messages``.
 
     :param channel: the channel name on which the servers communicate.
     :param write_only: only publish, never listen.
     :param logger: a logger for the manager.
     :param json: a JSON module (the server's is used once attached).
+    :param secret: a shared secret (str or bytes) signing every message.
+    :param max_buffered_messages: messages kept during a broker outage.
+    :param signature_window: seconds a signed message stays acceptable.
     """
 
     name = 'pubsub'
+    #: what the logs call the broker
+    broker_name = 'the message queue'
+    #: seconds given to the other processes' listeners to subscribe again
+    #: after an outage, before the kept messages are sent
+    listener_grace = LISTENER_GRACE
 
     def __init__(self, channel: str = 'socketio', write_only: bool = False,
-                 logger: Optional[logging.Logger] = None, json: Any = None) -> None:
+                 logger: Optional[logging.Logger] = None, json: Any = None, *,
+                 secret: Union[str, bytes, None] = None,
+                 max_buffered_messages: int = MAX_BUFFERED_MESSAGES,
+                 signature_window: float = messages.SIGNATURE_WINDOW) -> None:
         super().__init__()
         self.channel = channel
         self.write_only = write_only
@@ -48,6 +73,17 @@ class PubSubManager(Manager):
         if json is not None:
             self.json = json
         self.thread: Any = None
+        self.secret = secret
+        self.signature_window = signature_window
+        self.max_buffered_messages = max_buffered_messages
+        #: messages dropped because the buffer was full during an outage
+        self.dropped_messages = 0
+        #: messages from the channel refused for a missing or bad signature
+        self.rejected_messages = 0
+        self._backlog: Deque[messages.Message] = collections.deque()
+        self._sending = False  # a task sends the backlog (the broker was away)
+        self._outage_dropped = 0
+        self._repeated = RepeatedLog()
 
     def initialize(self) -> None:
         """Start the listener (unless write-only); called before the first
@@ -65,6 +101,17 @@ class PubSubManager(Manager):
     def _listen(self) -> Any:
         """Produce the raw messages of the channel: a generator."""
         raise NotImplementedError('This method must be implemented in a subclass.')
+
+    def _broker_ready(self) -> bool:
+        """Whether the broker can be reached again after an outage, checked
+        without publishing anything (backends that can, do)."""
+        return True
+
+    def _wait_for_listeners(self) -> None:
+        """The broker is back: give the listeners of the other processes the
+        time to subscribe again before the kept messages are sent, since a
+        broker drops what it gets while nobody listens."""
+        self._sleep(self.listener_grace)
 
     # -- operations ---------------------------------------------------------------
     def emit(self, event: str, data: Any, namespace: Optional[str] = None,
@@ -92,14 +139,14 @@ class PubSubManager(Manager):
         message = messages.emit_message(event, data, namespace, room, skip_sid,
                                         remote_callback, self.host_id)
         self._handle_emit(message)
-        self._publish(message)
+        self._send(message)
 
     def can_disconnect(self, sid: str, namespace: str) -> Any:
         """True for a client of this process; otherwise ask its process to
         disconnect it (and return None)."""
         if self.is_connected(sid, namespace):
             return True
-        self._publish(messages.sid_message('disconnect', sid, namespace, self.host_id))
+        self._send(messages.sid_message('disconnect', sid, namespace, self.host_id))
         return None
 
     def disconnect(self, sid: str, namespace: Optional[str] = None,
@@ -110,28 +157,105 @@ class PubSubManager(Manager):
             return super().disconnect(sid, namespace or '/')
         message = messages.sid_message('disconnect', sid, namespace, self.host_id)
         self._handle_disconnect(message)
-        self._publish(message)
+        self._send(message)
 
     def enter_room(self, sid: str, namespace: str, room: Any,
                    eio_sid: Optional[str] = None) -> None:
         """Put a client of any process in a room."""
         if eio_sid is not None or self.eio_sid_from_sid(sid, namespace) is not None:
             return super().enter_room(sid, namespace, room, eio_sid=eio_sid)
-        self._publish(messages.sid_message('enter_room', sid, namespace, self.host_id,
-                                           room=room))
+        self._send(messages.sid_message('enter_room', sid, namespace, self.host_id,
+                                        room=room))
 
     def leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Take a client of any process out of a room."""
         if self.eio_sid_from_sid(sid, namespace) is not None:
             return super().leave_room(sid, namespace, room)
-        self._publish(messages.sid_message('leave_room', sid, namespace, self.host_id,
-                                           room=room))
+        self._send(messages.sid_message('leave_room', sid, namespace, self.host_id,
+                                        room=room))
 
     def close_room(self, room: Any, namespace: Optional[str] = None) -> None:
         """Remove every client of every process from a room."""
         message = messages.close_room_message(room, namespace, self.host_id)
         self._handle_close_room(message)
-        self._publish(message)
+        self._send(message)
+
+    # -- sending ----------------------------------------------------------------------
+    def _send(self, message: messages.Message) -> None:
+        """Publish ``message`` (signed when there is a secret); while the
+        broker cannot be reached, keep it to send it later, in order."""
+        if self.secret is not None:
+            message = messages.sign(message, self.secret, self.json)
+        if not self._sending:  # no outage: straight to the broker
+            try:
+                self._publish(message)
+                return
+            except Exception as exc:
+                error: Any = exc
+        else:
+            error = None
+        if self._keep(message):  # the first message kept: an outage starts
+            if error is not None:
+                self._get_logger().error(
+                    'Cannot publish to %s... retrying; keeping up to %d messages until it '
+                    'is back (%s)', self.broker_name, self.max_buffered_messages, error,
+                    extra={self.broker_name + '_exception': str(error)})
+            if self.server is not None:
+                self.server.start_background_task(self._send_backlog)
+            else:
+                spawn(self._send_backlog)
+
+    def _keep(self, message: messages.Message) -> bool:
+        """Add a message to the backlog, or count it dropped when it is full.
+
+        True when no backlog sender runs yet: the caller must start one.
+        """
+        with self._lock:
+            if len(self._backlog) < self.max_buffered_messages:
+                self._backlog.append(message)
+                first_drop = False
+            else:
+                self.dropped_messages += 1
+                self._outage_dropped += 1
+                first_drop = self._outage_dropped == 1
+            start, self._sending = not self._sending, True
+        if first_drop:
+            self._get_logger().error(
+                'Message queue buffer full (%d messages): dropping messages until %s is '
+                'back', self.max_buffered_messages, self.broker_name)
+        return start
+
+    def _send_backlog(self) -> None:
+        """The broker went away: wait until it is back and the listeners of
+        the other processes too, then send what was kept, oldest first."""
+        backoff = Backoff()
+        sent = 0
+        back = False
+        while True:
+            with self._lock:
+                if not self._backlog:
+                    self._sending = False
+                    dropped, self._outage_dropped = self._outage_dropped, 0
+                    break
+                message = self._backlog[0]
+            try:
+                if not back:
+                    if not self._broker_ready():
+                        raise ConnectionError('the broker is not ready')
+                    self._wait_for_listeners()
+                    back = True
+                self._publish(message)
+            except Exception:
+                back = False
+                self._sleep(backoff.next())
+                continue
+            backoff.reset()
+            with self._lock:
+                self._backlog.popleft()
+            sent += 1
+        self._get_logger().warning(
+            'Publishing to %s again: %d kept messages sent, %d dropped', self.broker_name,
+            sent, dropped)
 
     # -- handling messages ------------------------------------------------------------
     def _handle_emit(self, message: Any) -> None:
@@ -152,8 +276,8 @@ class PubSubManager(Manager):
         if host_id == self.host_id:
             self.trigger_callback(sid, callback_id, args)
         else:
-            self._publish(messages.callback_message(host_id, sid, namespace,
-                                                    callback_id, args))
+            self._send(messages.callback_message(host_id, sid, namespace,
+                                                 callback_id, args))
 
     def _handle_callback(self, message: Any) -> None:
         if message.get('host_id') != self.host_id:
@@ -200,8 +324,8 @@ class PubSubManager(Manager):
                 return
             except Exception:
                 delay = backoff.next()
-                self._get_logger().exception('pubsub listener failed; restarting in %s secs',
-                                             delay)
+                if backoff.first_failure:
+                    self._get_logger().exception('pubsub listener failed; restarting')
                 self._sleep(delay)
 
     def _dispatch(self, raw: Any) -> None:
@@ -213,8 +337,17 @@ class PubSubManager(Manager):
         try:
             message = messages.decode(raw, self.json)
         except ValueError as exc:
-            logger.warning('Skipping invalid pubsub message (%s): %.200r', exc, raw)
+            self._repeated.log(logger, logging.WARNING, self.channel, 'invalid message',
+                               'Skipping invalid pubsub message (%s): %.200r', exc, raw)
             return
+        if self.secret is not None:
+            problem = messages.check_signature(message, self.secret, self.signature_window)
+            if problem is not None:
+                self.rejected_messages += 1
+                self._repeated.log(logger, logging.WARNING, self.channel, problem,
+                                   'Rejected a pubsub message on %s: %s', self.channel,
+                                   problem)
+                return
         method = message['method']
         if method != 'callback' and message.get('host_id') == self.host_id:
             return  # published by this process, already applied here

@@ -18,6 +18,10 @@ REDIS_SCHEMES = ('redis', 'rediss', 'unix', 'valkey', 'valkeys', 'redis+sentinel
 #: broker must never block a publishing server for long.
 DEFAULT_REDIS_OPTIONS: Dict[str, Any] = {'socket_connect_timeout': 5}
 
+#: Seconds a publisher back from an outage waits at most for the channel's
+#: listeners to subscribe again (as many as its last publish reached).
+LISTENER_WAIT_MAX = 5.0
+
 MISSING_REDIS = 'Redis package is not installed (Run "pip install redis" in your virtualenv).'
 
 
@@ -96,7 +100,8 @@ class RedisBase:
 
     def __init__(self, url: str = 'redis://localhost:6379/0', channel: str = 'socketio',
                  write_only: bool = False, logger: Optional[logging.Logger] = None,
-                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None) -> None:
+                 json: Any = None, redis_options: Optional[Dict[str, Any]] = None,
+                 **options: Any) -> None:
         if isinstance(json, dict) and redis_options is None:  # 5.0.3 argument order
             json, redis_options = None, json
         check_redis_url(url)
@@ -104,8 +109,9 @@ class RedisBase:
         self.redis_options = redis_options or {}
         self.redis: Any = None
         self.pubsub: Any = None
+        self._listeners_seen = 0  # subscribers the last publish reached
         super().__init__(channel=channel, write_only=write_only,  # type: ignore[call-arg]
-                         logger=logger, json=json)
+                         logger=logger, json=json, **options)
 
     def _required_module(self) -> Any:
         """The client library: valkey-py for a ``valkey`` URL when it is

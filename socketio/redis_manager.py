@@ -4,6 +4,7 @@
 redis``)."""
 from __future__ import annotations
 
+import time
 from typing import Any, Iterator, Dict, Optional, Tuple  # noqa: F401
 
 from . import pubsub_messages as messages
@@ -11,6 +12,7 @@ from .pubsub_manager import PubSubManager
 from .pubsub_base import LAZY, Backoff, optional_import
 from .redis_base import (  # noqa: F401
     DEFAULT_REDIS_OPTIONS,
+    LISTENER_WAIT_MAX,
     MISSING_REDIS,
     REDIS_SCHEMES,
     RedisBase,
@@ -49,8 +51,9 @@ class RedisManager(RedisBase, PubSubManager):
 
     Usage: ``socketio.Server(client_manager=socketio.RedisManager(url))``.
     Nothing connects at construction: the listener connects when the server
-    starts and reconnects with a backoff (1 s doubling up to 60 s) when Redis
-    goes away; a publish that fails is retried once, then logged and dropped.
+    starts and reconnects with a backoff (0.1 s doubling up to 0.5 s) when
+    Redis goes away; a publish that fails is retried once on a new
+    connection, then kept until Redis is back (see the base class).
 
     :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
         ``valkeys://`` (with valkey-py when it is installed, else redis-py),
@@ -60,9 +63,12 @@ class RedisManager(RedisBase, PubSubManager):
     :param logger: a logger for the manager.
     :param json: a JSON module for the messages.
     :param redis_options: keyword arguments for ``Redis.from_url()``.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.PubSubManager`.
     """
 
     name = 'redis'
+    broker_name = 'redis'
     _redis_module = staticmethod(_redis)
     _valkey_module = staticmethod(_valkey)
 
@@ -73,12 +79,34 @@ class RedisManager(RedisBase, PubSubManager):
             try:
                 if self.redis is None:
                     self._redis_connect()
-                return self.redis.publish(self.channel, payload)
-            except (client_error(module), OSError) as exc:
-                self.redis = None
-                logger.error('Cannot publish to redis... ' + ('retrying' if retry else 'giving up'),
-                             extra={'redis_exception': str(exc)})
+                receivers = self.redis.publish(self.channel, payload)
+                if isinstance(receivers, int):
+                    self._listeners_seen = receivers
+                return receivers
+            except (client_error(module), OSError):
+                self.redis = None  # the next attempt connects again
+                if not retry:
+                    raise
         return None
+
+    def _broker_ready(self) -> bool:
+        if self.redis is None:
+            self._redis_connect()
+        try:
+            return bool(self.redis.ping())
+        except Exception:
+            self.redis = None
+            raise
+
+    def _wait_for_listeners(self) -> None:
+        """Wait until the channel has as many subscribers as the last publish
+        before the outage reached (or LISTENER_WAIT_MAX seconds)."""
+        deadline = time.monotonic() + LISTENER_WAIT_MAX
+        while time.monotonic() < deadline:
+            counts = self.redis.pubsub_numsub(self.channel)
+            if counts and counts[0][1] >= self._listeners_seen:
+                return
+            self._sleep(0.05)
 
     def _redis_listen_with_retries(self) -> Iterator[Dict[str, Any]]:
         """Yield the items of the subscription, reconnecting with a backoff."""
@@ -89,7 +117,7 @@ class RedisManager(RedisBase, PubSubManager):
                 self._redis_connect()
                 pubsub = self.pubsub
                 pubsub.subscribe(self.channel)
-                backoff.reset()
+                backoff.recovered(self._get_logger(), self.broker_name)
                 for item in pubsub.listen():
                     yield item
                 error = 'subscription ended'
@@ -100,10 +128,7 @@ class RedisManager(RedisBase, PubSubManager):
                     pubsub.close() if hasattr(pubsub, 'close') else pubsub.reset()
                 except Exception:  # the connection is gone anyway
                     pass
-            delay = backoff.next()
-            logger.error('Cannot receive from redis... retrying in {} secs'.format(delay),
-                         extra={'redis_exception': error})
-            self._sleep(delay)
+            self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
 
     def _listen(self) -> Iterator[Any]:
         for item in self._redis_listen_with_retries():

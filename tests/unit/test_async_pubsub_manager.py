@@ -227,7 +227,7 @@ def test_thread_restarts_a_failed_generator_with_backoff(pm):
     mock_handlers(pm)
     with mock.patch('asyncio.sleep', new=mock.AsyncMock()) as sleep:
         run(pm._thread())
-    assert [c[0][0] for c in sleep.await_args_list] == [1, 2]
+    assert [c[0][0] for c in sleep.await_args_list] == [0.1, 0.2]
     pm._handle_disconnect.assert_awaited_once()
 
 

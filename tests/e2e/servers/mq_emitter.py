@@ -4,8 +4,9 @@ Usage: ``mq_emitter.py KIND URL CHANNEL``; it prints ``ready``, then reads one
 JSON list of commands per line on stdin and prints ``done`` when all of them
 were published. Commands are objects: ``{"op": "emit", "event", "data", "to", "skip_sid",
 "binary"}``, ``{"op": "disconnect", "sid"}``, ``{"op": "enter_room" |
-"leave_room", "sid", "room"}``, ``{"op": "close_room", "room"}`` and
-``{"op": "garbage"}`` (publishes invalid messages straight on the channel).
+"leave_room", "sid", "room"}``, ``{"op": "close_room", "room"}``,
+``{"op": "garbage"}`` (publishes invalid messages straight on the channel) and
+``{"op": "publish_raw", "message"}`` (publishes a message dict as it is, unsigned).
 """
 import asyncio
 import json
@@ -14,6 +15,8 @@ import sys
 from mq_server import SYNC_KINDS, make_manager
 
 GARBAGE = b'this is {not json'
+#: a reference to a large PostgreSQL message that does not exist
+DANGLING_REF = '{"ref": -1}'
 
 
 def run_command(mgr, command):
@@ -31,6 +34,8 @@ def run_command(mgr, command):
         return getattr(mgr, op)(command['sid'], '/', command['room'])
     if op == 'close_room':
         return mgr.close_room(command['room'], '/')
+    if op == 'publish_raw':  # straight to the broker: not signed by the manager
+        return mgr._publish(command['message'])
     raise ValueError(op)
 
 
@@ -52,6 +57,15 @@ def sync_garbage(kind, mgr):
         mgr.sink.send(GARBAGE)
         mgr.sink.send(json.dumps({'type': 'message', 'channel': mgr.channel,
                                   'data': {'method': 'emit', 'event': 'x'}}).encode())
+    elif kind == 'nats':
+        client = mgr._publisher()
+        client.publish(mgr.channel, GARBAGE)
+        client.publish(mgr.channel, b'{"method": "emit", "event": "x"}')
+        client.flush(5)
+    elif kind == 'postgres':
+        connection = mgr._publisher()
+        for payload in (GARBAGE.decode(), '{"method": "emit", "event": "x"}', DANGLING_REF):
+            connection.execute('SELECT pg_notify(%s, %s)', (mgr.channel, payload))
 
 
 async def async_garbage(kind, mgr):
@@ -60,6 +74,15 @@ async def async_garbage(kind, mgr):
             mgr._redis_connect()
         await mgr.redis.publish(mgr.channel, GARBAGE)
         await mgr.redis.publish(mgr.channel, json.dumps({'method': 'emit', 'event': 'x'}))
+    elif kind == 'aionats':
+        client = await mgr._publisher()
+        await client.publish(mgr.channel, GARBAGE)
+        await client.publish(mgr.channel, b'{"method": "emit", "event": "x"}')
+        await client.flush(5)
+    elif kind == 'aiopostgres':
+        connection = await mgr._publisher()
+        for payload in (GARBAGE.decode(), '{"method": "emit", "event": "x"}', DANGLING_REF):
+            await connection.execute('SELECT pg_notify(%s, %s)', (mgr.channel, payload))
     else:
         import aio_pika
         exchange = await mgr._publisher()
@@ -100,6 +123,10 @@ def main():
         loop.run_until_complete(mgr._close_publisher())
     elif kind == 'aioredis' and mgr.redis is not None:
         loop.run_until_complete(mgr.redis.aclose())
+    elif kind in ('nats', 'postgres') and mgr.publisher is not None:
+        mgr.publisher.close()
+    elif kind in ('aionats', 'aiopostgres') and mgr.publisher is not None:
+        loop.run_until_complete(mgr.publisher.close())
     loop.close()
 
 

@@ -1,31 +1,43 @@
 """A Socket.IO server sharing a message queue, for the message-queue e2e tests.
 
 Usage: ``mq_server.py KIND URL PORT CHANNEL LOGFILE``. KIND is one of
-``redis``, ``kombu``, ``kafka``, ``zmq`` (``socketio.Server`` in threading mode
-under Werkzeug) or ``aioredis``, ``aiopika`` (``socketio.AsyncServer`` under
+``redis``, ``kombu``, ``kafka``, ``zmq``, ``nats``, ``postgres``
+(``socketio.Server`` in threading mode under Werkzeug) or ``aioredis``,
+``aiopika``, ``aionats``, ``aiopostgres`` (``socketio.AsyncServer`` under
 Uvicorn). Warnings and errors are logged to LOGFILE.
 
 Clients drive it with events: ``join`` (enter a room), ``emit`` (emit as told),
 ``call`` (call a client, possibly on another server, and return its answer),
 ``kick`` (disconnect a sid), ``enter`` / ``leave`` (move any sid in or out of
-a room), ``close`` (close a room).
+a room), ``close`` (close a room), ``stats`` (the manager's counters). The
+environment variable MQ_OPTIONS may hold JSON of more manager arguments.
 """
+import json
 import logging
+import os
 import sys
 
 import socketio
 
-SYNC_KINDS = ('redis', 'kombu', 'kafka', 'zmq')
+SYNC_KINDS = ('redis', 'kombu', 'kafka', 'zmq', 'nats', 'postgres')
 LOGGER = logging.getLogger('mq_server')  # WARNING and up, to the log file
 
 
 def make_manager(kind, url, channel, write_only=False):
     """Build the manager of ``kind``."""
-    classes = {'redis': socketio.RedisManager, 'kombu': socketio.KombuManager,
-               'kafka': socketio.KafkaManager, 'zmq': socketio.ZmqManager,
-               'aioredis': socketio.AsyncRedisManager,
-               'aiopika': socketio.AsyncAioPikaManager}
-    return classes[kind](url, channel=channel, write_only=write_only)
+    names = {'redis': 'RedisManager', 'kombu': 'KombuManager', 'kafka': 'KafkaManager',
+             'zmq': 'ZmqManager', 'nats': 'NatsManager', 'postgres': 'PostgresManager',
+             'aioredis': 'AsyncRedisManager', 'aiopika': 'AsyncAioPikaManager',
+             'aionats': 'AsyncNatsManager', 'aiopostgres': 'AsyncPostgresManager'}
+    cls = getattr(socketio, names[kind])  # by name: an original release lacks some
+    # MQ_OPTIONS: JSON of more keyword arguments (secret, max_buffered_messages)
+    options = json.loads(os.environ.get('MQ_OPTIONS') or '{}')
+    return cls(url, channel=channel, write_only=write_only, **options)
+
+
+def counters(mgr):
+    return {'dropped': mgr.dropped_messages, 'rejected': mgr.rejected_messages,
+            'kept': len(mgr._backlog)}
 
 
 def sync_app(mgr):
@@ -67,6 +79,10 @@ def sync_app(mgr):
     def close(sid, room):
         sio.close_room(room)
         return 'ok'
+
+    @sio.on('stats')
+    def stats(sid, *_):
+        return counters(mgr)
 
     return socketio.WSGIApp(sio)
 
@@ -110,6 +126,10 @@ def async_app(mgr):
     async def close(sid, room):
         await sio.close_room(room)
         return 'ok'
+
+    @sio.on('stats')
+    async def stats(sid, *_):
+        return counters(mgr)
 
     return socketio.ASGIApp(sio)
 
