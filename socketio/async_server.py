@@ -2,7 +2,7 @@
 # The source of socketio/server.py (scripts/unasync.py).  # async-only
 from __future__ import annotations
 
-import logging  # noqa: F401  (part of the module's historical surface)
+import logging
 from typing import Any, Callable, Optional
 
 import engineio
@@ -266,6 +266,7 @@ class AsyncServer(BaseServer, AsyncEndpoint):
             await self._handle_disconnect(eio_sid, namespace, reason)
         self.environ.pop(eio_sid, None)
         self._binary_packet.pop(eio_sid, None)
+        self._log_limits.forget(self.logger, eio_sid)
 
     # -- Socket.IO packets from clients -----------------------------------------------
     async def _handle_connect(self, eio_sid: str, namespace: Optional[str],
@@ -277,11 +278,13 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         if self._namespace_allowed(namespace):
             sid = await self.manager.pre_connect(eio_sid, namespace)
             if sid is None:
-                self.logger.warning('%s is already connected to namespace %s',
-                                    eio_sid, namespace)
+                self._client_warning(eio_sid, 'connected twice',
+                                     '%s is already connected to namespace %s', eio_sid,
+                                     namespace)
         else:
-            self.logger.warning('%s tried to connect to unknown namespace %s',
-                                eio_sid, namespace)
+            self._client_warning(eio_sid, 'unknown namespace',
+                                 '%s tried to connect to unknown namespace %s', eio_sid,
+                                 namespace)
         if sid is None:
             await self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT_ERROR, data='Unable to connect', namespace=namespace))
@@ -297,7 +300,10 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         except Exception as exc:
             fail_reason = self._refusal(exc)
             if fail_reason is None:
-                self.logger.exception('connect handler error for %s [%s]', sid, namespace)
+                self._log_limits.log(self.logger, logging.ERROR, eio_sid,
+                                     'connect handler error',
+                                     'connect handler error for %s [%s]', sid, namespace,
+                                     exc_info=True)
             success = False
         if success is False:
             fail_reason = fail_reason or exceptions.ConnectionRefusedError().error_args
@@ -350,8 +356,8 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         self.logger.info('received event "%s" from %s [%s]', event_name(data), sid, namespace)
         if not self.manager.is_connected(sid, namespace):
-            self.logger.warning('%s is not connected to namespace %s',
-                                sid or eio_sid, namespace)
+            self._client_warning(eio_sid, 'not connected', '%s is not connected to namespace %s',
+                                 sid or eio_sid, namespace)
             return
         if self.async_handlers:
             self._start_handler(self._handle_event_internal, self, sid, eio_sid, data,
@@ -372,7 +378,10 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         except Exception:
             if not server.async_handlers:
                 raise
-            server.logger.exception('"%s" handler error for %s [%s]', data[0], sid, namespace)
+            server._log_limits.log(server.logger, logging.ERROR, eio_sid,
+                                   f'"{str(data[0])[:100]}" handler error',
+                                   '"%s" handler error for %s [%s]', data[0], sid, namespace,
+                                   exc_info=True)
 
     async def _handle_ack(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
                           data: Any) -> None:
@@ -381,7 +390,8 @@ class AsyncServer(BaseServer, AsyncEndpoint):
         self.logger.info('received ack from %s [%s]', sid, namespace)
         data = ack_args(data)
         if sid is None:
-            self.logger.warning('%s is not connected to namespace %s', eio_sid, namespace)
+            self._client_warning(eio_sid, 'not connected', '%s is not connected to namespace %s',
+                                 eio_sid, namespace)
             return
         await self.manager.trigger_callback(sid, id, data)
 

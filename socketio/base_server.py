@@ -17,6 +17,7 @@ import engineio
 
 from . import exceptions, handler_threads, packet
 from .base_endpoint import BaseEndpoint, hold_task
+from .log_limits import RepeatedLog
 from .options import engineio_options, select_logger, select_packet_class
 
 default_logger = logging.getLogger('socketio.server')
@@ -73,6 +74,8 @@ class BaseServer(BaseEndpoint):
         self.namespace_handlers: Dict[str, Any] = {}
         self.not_handled = object()
         self._binary_packet: Dict[str, packet.Packet] = {}
+        #: findings about clients' input, logged once then counted per client
+        self._log_limits = RepeatedLog()
         self.logger = select_logger(logger, default_logger)
         if client_manager is None:
             client_manager = self._default_manager()
@@ -165,7 +168,15 @@ class BaseServer(BaseEndpoint):
     def _invalid_packet(self, eio_sid: str, exc: ValueError) -> None:
         """Drop what was pending for a client that sent a bad packet, log it."""
         self._binary_packet.pop(eio_sid, None)
-        self.logger.warning('Invalid packet from %s: %s', eio_sid, exc)
+        self._client_warning(eio_sid, 'invalid packet', 'Invalid packet from %s: %s', eio_sid,
+                             exc)
+
+    def _client_warning(self, eio_sid: Optional[str], kind: str, message: str,
+                        *args: Any) -> None:
+        """Log a warning about what a client sent: in full the first time,
+        then counted, so that one client cannot flood the logs."""
+        self._log_limits.log(self.logger, logging.WARNING, eio_sid, kind, message, *args,
+                             stacklevel=3)
 
     # -- protocol decisions ----------------------------------------------------------
     def _namespace_allowed(self, namespace: str) -> bool:

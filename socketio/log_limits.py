@@ -16,6 +16,8 @@ from typing import Any, Dict, Hashable, List
 INTERVAL = 60.0
 #: Connections whose findings are remembered at most (the oldest are forgotten).
 MAX_SOURCES = 10_000
+#: Kinds of findings remembered per connection; more share one count.
+MAX_KINDS = 32
 
 
 class RepeatedLog:
@@ -29,9 +31,14 @@ class RepeatedLog:
         self._lock = threading.Lock()
 
     def log(self, logger: logging.Logger, level: int, source: Hashable, kind: str,
-            message: str, *args: Any) -> None:
+            message: str, *args: Any, exc_info: bool = False, stacklevel: int = 2) -> None:
         """Log ``message % args`` unless ``source`` reported ``kind`` less than
-        ``interval`` seconds ago; then only count it."""
+        ``interval`` seconds ago; then only count it.
+
+        The line goes through the logger's method of that level
+        (``warning``, ``error``, or ``exception`` with ``exc_info``), as an
+        unlimited line would.
+        """
         now = time.monotonic()
         with self._lock:
             kinds = self._seen.get(source)
@@ -39,6 +46,8 @@ class RepeatedLog:
                 if len(self._seen) >= self.max_sources:
                     self._seen.pop(next(iter(self._seen)))  # the oldest source
                 kinds = self._seen[source] = {}
+            if kind not in kinds and len(kinds) >= MAX_KINDS - 1:
+                kind = 'other findings'
             entry = kinds.get(kind)
             if entry is not None and now < entry[0]:
                 entry[1] += 1
@@ -48,7 +57,15 @@ class RepeatedLog:
         if skipped:
             message += ' (and %d more like this from %s, not logged)'
             args += (skipped, source)
-        logger.log(level, message, *args)
+        # the record names the caller's line, not this one
+        if exc_info:
+            logger.exception(message, *args, stacklevel=stacklevel)
+        elif level >= logging.ERROR:
+            logger.error(message, *args, stacklevel=stacklevel)
+        elif level >= logging.WARNING:
+            logger.warning(message, *args, stacklevel=stacklevel)
+        else:
+            logger.info(message, *args, stacklevel=stacklevel)
 
     def forget(self, logger: logging.Logger, source: Hashable) -> None:
         """The source is gone: report what was only counted, then forget it."""

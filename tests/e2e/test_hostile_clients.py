@@ -225,3 +225,43 @@ def test_hostile_clients_do_not_disturb_a_healthy_one(live, caplog):
         healthy.disconnect()
         for bad in hostiles:
             bad.close()
+
+
+def test_one_client_cannot_flood_the_logs(live, caplog):
+    """Thousands of bad packets from one client: each kind of problem is
+    logged once in full, then only counted; when the client leaves, one line
+    per kind says how many were not logged. Another client's first problem
+    is still logged."""
+    sio, state, url = live
+    bad = Hostile(url)
+    try:
+        count = 2000
+        bad.send(*(['2["ev"'] * count))  # malformed
+        bad.send(*([b'\xff\xfe\x00'] * count))  # binary frames nobody announced
+        bad.send(*(['2/flood,["echo",1]'] * count))  # events before CONNECT
+        bad.send(*(['0/nope,{}'] * count))  # CONNECTs to an unknown namespace, answered
+        marker = Hostile(url)  # another client's first problem is logged
+        marker.send('2["ev"')
+        expect_one_line(caplog, [marker.eio_sid], 'Invalid packet')
+        # the packets of a connection are handled in order: once the last
+        # CONNECT_ERROR came back, everything before it was handled
+        wait_for(lambda: sum(1 for m in bad.received
+                             if isinstance(m, str) and m.startswith('4/nope,')) == count,
+                 what='every CONNECT_ERROR', timeout=30)
+        lines = [r.getMessage() for r in problems(caplog, bad.eio_sid)]
+        assert len(lines) == 3, lines  # unknown namespace, invalid packet, not connected
+        assert not bad.closed.is_set()
+        bad.close()
+        wait_for(lambda: len(problems(caplog, bad.eio_sid)) == 6, what='the summaries')
+        summaries = [line for line in (r.getMessage() for r in problems(caplog, bad.eio_sid))
+                     if 'were not logged' in line]
+        assert sorted(summaries) == sorted([
+            f'{count - 1} more findings of "unknown namespace" from {bad.eio_sid} were not '
+            'logged',
+            f'{2 * count - 1} more findings of "invalid packet" from {bad.eio_sid} were not '
+            'logged',
+            f'{count - 1} more findings of "not connected" from {bad.eio_sid} were not '
+            'logged'])
+        marker.close()
+    finally:
+        bad.close()

@@ -668,7 +668,12 @@ def test_on_eio_message_logs_bad_packets(caplog):
     caplog.set_level(logging.WARNING, logger='socketio.server')
     s._on_eio_message('123', '9')
     s._on_eio_message('123', '2["unterminated')
-    assert caplog.text.count('Invalid packet from 123') == 2
+    s._on_eio_message('456', '9')
+    # one line per client; the repeats are counted and reported when it leaves
+    assert caplog.text.count('Invalid packet from 123') == 1
+    assert caplog.text.count('Invalid packet from 456') == 1
+    s._handle_eio_disconnect('123')
+    assert '1 more findings of "invalid packet" from 123 were not logged' in caplog.text
 
 
 # -- disconnect flow ------------------------------------------------------------------------
