@@ -6,6 +6,7 @@ import logging
 from typing import Any, AsyncIterator, Optional
 
 from . import pubsub_messages as messages
+from .async_primitives import close_quietly
 from .async_pubsub_manager import AsyncPubSubManager
 from .pubsub_base import LAZY, Backoff, optional_import
 
@@ -116,7 +117,7 @@ class AsyncAioPikaManager(AsyncPubSubManager):
     async def _close_publisher(self) -> None:
         connection, self.publisher_connection = self.publisher_connection, None
         self.publisher_exchange = None
-        await _close_quietly(connection)
+        await close_quietly(connection)
 
     async def _listen(self) -> AsyncIterator[Any]:
         backoff = Backoff()
@@ -137,16 +138,8 @@ class AsyncAioPikaManager(AsyncPubSubManager):
             except Exception as exc:
                 error = str(exc)
             connection, self.listener_connection = self.listener_connection, None
-            await _close_quietly(connection)
+            await close_quietly(connection)
             await self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
-
-
-async def _close_quietly(connection: Any) -> None:
-    if connection is not None:
-        try:
-            await connection.close()
-        except Exception:  # already broken
-            pass
 
 
 __all__ = ['AsyncAioPikaManager']

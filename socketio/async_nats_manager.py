@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, AsyncIterator
 
 from . import pubsub_messages as messages
+from .async_primitives import close_quietly
 from .async_pubsub_manager import AsyncPubSubManager
 from .nats_base import (  # noqa: F401
     DEFAULT_NATS_OPTIONS,
@@ -58,7 +59,7 @@ class AsyncNatsManager(NatsBase, AsyncPubSubManager):
             if self.publisher is None:
                 self.publisher = client
             else:  # another publish connected meanwhile: use its connection
-                await _close_quietly(client)
+                await close_quietly(client)
         return self.publisher
 
     async def _broker_ready(self) -> bool:
@@ -81,7 +82,7 @@ class AsyncNatsManager(NatsBase, AsyncPubSubManager):
         except Exception:
             if client is not None and client is self.publisher:
                 self.publisher = None
-            await _close_quietly(client)
+            await close_quietly(client)
             raise
         return None
 
@@ -99,17 +100,8 @@ class AsyncNatsManager(NatsBase, AsyncPubSubManager):
             except Exception as exc:
                 error = ' '.join(str(exc).split()) or type(exc).__name__
             listener, self.listener = self.listener, None
-            await _close_quietly(listener)
+            await close_quietly(listener)
             await self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
-
-
-async def _close_quietly(client: Any) -> None:
-    """Close a NATS connection, which may be broken already."""
-    if client is not None:
-        try:
-            await client.close()
-        except Exception:  # already broken
-            pass
 
 
 __all__ = ['AsyncNatsManager']

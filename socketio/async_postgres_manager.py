@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, AsyncIterator, Optional
 
 from . import pubsub_messages as messages
+from .async_primitives import close_quietly
 from .async_pubsub_manager import AsyncPubSubManager
 from .postgres_base import (  # noqa: F401
     DEFAULT_POSTGRES_OPTIONS,
@@ -64,7 +65,7 @@ class AsyncPostgresManager(PostgresBase, AsyncPubSubManager):
             if self.publisher is None:
                 self.publisher = connection
             else:  # another publish connected meanwhile: use its connection
-                await _close_quietly(connection)
+                await close_quietly(connection)
         return self.publisher
 
     async def _broker_ready(self) -> bool:
@@ -86,7 +87,7 @@ class AsyncPostgresManager(PostgresBase, AsyncPubSubManager):
             self._table_ready = False
             if connection is not None and connection is self.publisher:
                 self.publisher = None
-            await _close_quietly(connection)
+            await close_quietly(connection)
             raise
         return None
 
@@ -138,18 +139,9 @@ class AsyncPostgresManager(PostgresBase, AsyncPubSubManager):
                 error = ' '.join(str(exc).split()) or type(exc).__name__
             listener, self.listener = self.listener, None
             fetcher, self.fetcher = self.fetcher, None
-            await _close_quietly(listener)
-            await _close_quietly(fetcher)
+            await close_quietly(listener)
+            await close_quietly(fetcher)
             await self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
-
-
-async def _close_quietly(connection: Any) -> None:
-    """Close a connection, which may be broken already."""
-    if connection is not None:
-        try:
-            await connection.close()
-        except Exception:  # already broken
-            pass
 
 
 __all__ = ['AsyncPostgresManager']

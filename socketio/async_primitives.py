@@ -39,6 +39,15 @@ async def wait_shielded(fn: Any, *args: Any) -> Any:
     return await asyncio.shield(fn(*args))
 
 
+async def close_quietly(connection: Any) -> None:
+    """Close a broker connection that may be broken already (errors ignored)."""
+    if connection is not None:
+        try:
+            await connection.close()
+        except Exception:  # already broken
+            pass
+
+
 async def drain_queue(queue: Any, timeout: float) -> None:
     """Wait (at most ``timeout`` seconds) until every item put in ``queue``
     was taken and marked done by its consumer."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from . import pubsub_messages as messages
+from .primitives import close_quietly
 from .pubsub_manager import PubSubManager
 from .nats_base import (  # noqa: F401
     DEFAULT_NATS_OPTIONS,
@@ -61,7 +62,7 @@ class NatsManager(NatsBase, PubSubManager):
             if self.publisher is None:
                 self.publisher = client
             else:  # another publish connected meanwhile: use its connection
-                _close_quietly(client)
+                close_quietly(client)
         return self.publisher
 
     def _broker_ready(self) -> bool:
@@ -84,7 +85,7 @@ class NatsManager(NatsBase, PubSubManager):
         except Exception:
             if client is not None and client is self.publisher:
                 self.publisher = None
-            _close_quietly(client)
+            close_quietly(client)
             raise
         return None
 
@@ -102,17 +103,8 @@ class NatsManager(NatsBase, PubSubManager):
             except Exception as exc:
                 error = ' '.join(str(exc).split()) or type(exc).__name__
             listener, self.listener = self.listener, None
-            _close_quietly(listener)
+            close_quietly(listener)
             self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
-
-
-def _close_quietly(client: Any) -> None:
-    """Close a NATS connection, which may be broken already."""
-    if client is not None:
-        try:
-            client.close()
-        except Exception:  # already broken
-            pass
 
 
 __all__ = ['NatsManager']

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any, Iterator, Optional
 
 from . import pubsub_messages as messages
+from .primitives import close_quietly
 from .pubsub_manager import PubSubManager
 from .postgres_base import (  # noqa: F401
     DEFAULT_POSTGRES_OPTIONS,
@@ -65,7 +66,7 @@ class PostgresManager(PostgresBase, PubSubManager):
             if self.publisher is None:
                 self.publisher = connection
             else:  # another publish connected meanwhile: use its connection
-                _close_quietly(connection)
+                close_quietly(connection)
         return self.publisher
 
     def _broker_ready(self) -> bool:
@@ -87,7 +88,7 @@ class PostgresManager(PostgresBase, PubSubManager):
             self._table_ready = False
             if connection is not None and connection is self.publisher:
                 self.publisher = None
-            _close_quietly(connection)
+            close_quietly(connection)
             raise
         return None
 
@@ -139,18 +140,9 @@ class PostgresManager(PostgresBase, PubSubManager):
                 error = ' '.join(str(exc).split()) or type(exc).__name__
             listener, self.listener = self.listener, None
             fetcher, self.fetcher = self.fetcher, None
-            _close_quietly(listener)
-            _close_quietly(fetcher)
+            close_quietly(listener)
+            close_quietly(fetcher)
             self._sleep(backoff.failed(self._get_logger(), self.broker_name, error))
-
-
-def _close_quietly(connection: Any) -> None:
-    """Close a connection, which may be broken already."""
-    if connection is not None:
-        try:
-            connection.close()
-        except Exception:  # already broken
-            pass
 
 
 __all__ = ['PostgresManager']

@@ -27,6 +27,15 @@ def wait_shielded(fn: Any, *args: Any) -> Any:
     return fn(*args)
 
 
+def close_quietly(connection: Any) -> None:
+    """Close a broker connection that may be broken already (errors ignored)."""
+    if connection is not None:
+        try:
+            connection.close()
+        except Exception:  # already broken
+            pass
+
+
 def drain_queue(queue: Any, timeout: float) -> None:
     """Wait (at most ``timeout`` seconds) until every item put in ``queue``
     (a :class:`queue.Queue`) was taken and marked done by its consumer."""
