@@ -27,6 +27,7 @@ BENCHMARKS = {
     'codec': 'benchmarks.bench_codec',
     'broadcast': 'benchmarks.bench_broadcast',
     'memory': 'benchmarks.bench_memory',
+    'import': 'benchmarks.bench_import',
     'e2e': 'benchmarks.bench_e2e',
 }
 

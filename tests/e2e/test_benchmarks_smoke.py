@@ -11,7 +11,7 @@ from support import ROOT
 
 pytestmark = pytest.mark.e2e
 
-BENCHMARKS = ('codec', 'broadcast', 'memory', 'e2e')
+BENCHMARKS = ('codec', 'broadcast', 'memory', 'import', 'e2e')
 
 
 @pytest.mark.timeout(200)
