@@ -796,9 +796,12 @@ encode_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         PyErr_Clear();  /* circular data: reported by the Python code */
         Py_RETURN_NONE;
     }
-    if (!PyList_CheckExact(chunks)) {
+    /* the json module's C encoder gives a list of pieces up to Python 3.12
+       and a tuple holding the whole text from 3.13 */
+    if (!PyList_CheckExact(chunks) && !PyTuple_CheckExact(chunks)) {
         Py_DECREF(chunks);
-        PyErr_SetString(PyExc_TypeError, "encode_text() encoder must return a list");
+        PyErr_SetString(PyExc_TypeError,
+                        "encode_text() encoder must return a list or a tuple");
         return NULL;
     }
     /* namespace None or "/" is the default one, not written */
@@ -821,8 +824,24 @@ encode_text(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     else {
         header = PyUnicode_FromFormat("%c%U,%S", (int)('0' + ptype), namespace, ack_id);
     }
-    if (header == NULL || PyList_Insert(chunks, 0, header) < 0) {
-        Py_XDECREF(header);
+    if (header == NULL) {
+        Py_DECREF(chunks);
+        return NULL;
+    }
+    if (PyTuple_CheckExact(chunks)) {
+        PyObject *body = PyUnicode_Join(str_empty, chunks);
+        Py_DECREF(chunks);
+        if (body == NULL) {
+            Py_DECREF(header);
+            return NULL;
+        }
+        result = PyUnicode_Concat(header, body);
+        Py_DECREF(header);
+        Py_DECREF(body);
+        return result;
+    }
+    if (PyList_Insert(chunks, 0, header) < 0) {
+        Py_DECREF(header);
         Py_DECREF(chunks);
         return NULL;
     }
