@@ -82,13 +82,17 @@ class ZmqManager(PubSubManager):
         self.sink_url = sink_url
         self.sub_url = sink_url.replace(sink_port, sub_port)
         module = _zmq_module()
-        self.sink = module.Context().socket(zmq.PUSH)
+        # the process-wide context, never terminated by the garbage
+        # collector: a context of our own would be, and its term() waits
+        # forever for a socket of the same garbage cycle
+        context = module.Context.instance()
+        self.sink = context.socket(zmq.PUSH)
         self.sink.setsockopt(zmq.SNDTIMEO, SEND_TIMEOUT_MS)
         self.sink.setsockopt(zmq.LINGER, LINGER_MS)
         self.sink.connect(self.sink_url)
         self.sub: Any = None
         if not write_only:
-            self.sub = module.Context().socket(zmq.SUB)
+            self.sub = context.socket(zmq.SUB)
             self.sub.setsockopt(zmq.SUBSCRIBE, b'')
             self.sub.connect(self.sub_url)
         self._publish_lock = threading.Lock()
