@@ -8,6 +8,7 @@ connection ends, a last line reports what was left uncounted.
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from typing import Any, Dict, Hashable, List
@@ -18,6 +19,7 @@ INTERVAL = 60.0
 MAX_SOURCES = 10_000
 #: Kinds of findings remembered per connection; more share one count.
 MAX_KINDS = 32
+_EXCEPTION_FRAMES = 1 if sys.version_info < (3, 11) else 0
 
 
 class RepeatedLog:
@@ -59,7 +61,8 @@ class RepeatedLog:
             args += (skipped, source)
         # the record names the caller's line, not this one
         if exc_info:
-            logger.exception(message, *args, stacklevel=stacklevel)
+            # before 3.11, Logger.exception adds a frame of its own
+            logger.exception(message, *args, stacklevel=stacklevel + _EXCEPTION_FRAMES)
         elif level >= logging.ERROR:
             logger.error(message, *args, stacklevel=stacklevel)
         elif level >= logging.WARNING:

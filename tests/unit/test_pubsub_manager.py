@@ -329,6 +329,7 @@ class TestHelpers:
 
     @pytest.mark.filterwarnings('ignore::Warning')  # importing eventlet warns
     def test_monkey_patch_check(self):
+        pytest.importorskip('eventlet')
         pubsub_base.check_monkey_patched(mock.MagicMock(async_mode='threading'), 'X')
         with pytest.raises(RuntimeError, match='X requires a monkey patched socket'):
             pubsub_base.check_monkey_patched(mock.MagicMock(async_mode='eventlet'), 'X')

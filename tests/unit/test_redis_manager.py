@@ -122,6 +122,7 @@ class TestRedisManager:
 
     @pytest.mark.filterwarnings('ignore::Warning')  # importing eventlet warns
     def test_initialize_checks_monkey_patching(self, fake_redis):
+        pytest.importorskip('eventlet')
         mgr = RedisManager('redis://')
         mgr.set_server(mock.MagicMock(async_mode='eventlet'))
         with pytest.raises(RuntimeError, match='Redis requires a monkey patched socket'):
