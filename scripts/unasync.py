@@ -37,6 +37,7 @@ FILES: List[Tuple[str, str]] = [
     ('async_admin.py', 'admin.py'),
     ('async_nats_manager.py', 'nats_manager.py'),
     ('async_postgres_manager.py', 'postgres_manager.py'),
+    ('async_recovery.py', 'recovery.py'),
 ]
 
 #: whole words replaced everywhere (code, docstrings and comments)
@@ -87,6 +88,11 @@ NAMES: Dict[str, str] = {
     'AsyncConnection': 'Connection',
     # in docstrings and comments (``asyncio.`` and ``import asyncio`` stay)
     'asyncio': 'standard',
+    # connection state recovery, long-polling bursts (ASGI for asyncio, WSGI)
+    'AsyncServerRecovery': 'ServerRecovery',
+    'AsyncRedisSessions': 'RedisSessions',
+    'async_recovery': 'recovery',
+    'handle_asgi': 'handle_wsgi',
 }
 
 #: exact text (of the whole module) replaced first: what the docstrings say

@@ -15,6 +15,7 @@ from .async_server import AsyncServer
 from .async_simple_client import AsyncSimpleClient
 from .base_manager import BaseManager
 from .client import Client
+from .cluster_base import CallResults, ClusterList, ClusterSocket
 from .kafka_manager import KafkaManager
 from .kombu_manager import KombuManager
 from .manager import Manager
@@ -38,4 +39,4 @@ __all__ = ['__version__', 'SimpleClient', 'Client', 'Server', 'BaseManager', 'Ma
            'AsyncClient', 'AsyncServer', 'AsyncNamespace', 'AsyncClientNamespace',
            'AsyncManager', 'AsyncRedisManager', 'ASGIApp', 'get_tornado_handler',
            'AsyncAioPikaManager', 'NatsManager', 'AsyncNatsManager', 'PostgresManager',
-           'AsyncPostgresManager']
+           'AsyncPostgresManager', 'CallResults', 'ClusterList', 'ClusterSocket']

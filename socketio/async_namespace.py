@@ -48,11 +48,14 @@ class AsyncNamespace(BaseServerNamespace):
 
     async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
                    skip_sid: Any = None, namespace: Optional[str] = None,
-                   callback: Any = None, ignore_queue: bool = False) -> Any:
+                   callback: Any = None, ignore_queue: bool = False,
+                   timeout: Optional[float] = None, on_timeout: Any = None) -> Any:
         """Emit an event (see :meth:`socketio.AsyncServer.emit`)."""
+        timed = {} if timeout is None and on_timeout is None else {
+            'timeout': timeout, 'on_timeout': on_timeout}
         return await self.server.emit(event, data=data, to=to, room=room, skip_sid=skip_sid,
                                       namespace=namespace or self.namespace,
-                                      callback=callback, ignore_queue=ignore_queue)
+                                      callback=callback, ignore_queue=ignore_queue, **timed)
 
     async def send(self, data: Any, to: Any = None, room: Any = None, skip_sid: Any = None,
                    namespace: Optional[str] = None, callback: Any = None,
@@ -98,6 +101,61 @@ class AsyncNamespace(BaseServerNamespace):
         """Disconnect a client from this namespace."""
         return await self.server.disconnect(sid, namespace=namespace or self.namespace)
 
+    # -- the cluster (see :meth:`socketio.AsyncServer.call_all` and the next ones)
+    async def call_all(self, event: str, data: Any = None, to: Any = None,
+                       namespace: Optional[str] = None, skip_sid: Any = None,
+                       timeout: float = 60, room: Any = None,
+                       ignore_queue: bool = False) -> Any:
+        """Emit to many clients and collect their acknowledgements (see
+        :meth:`socketio.AsyncServer.call_all`)."""
+        return await self.server.call_all(event, data=data, to=to,
+                                          namespace=namespace or self.namespace,
+                                          skip_sid=skip_sid, timeout=timeout, room=room,
+                                          ignore_queue=ignore_queue)
+
+    async def fetch_sockets(self, namespace: Optional[str] = None, room: Any = None,
+                            timeout: float = 5, to: Any = None, skip_sid: Any = None,
+                            ignore_queue: bool = False) -> Any:
+        """The clients of every server process (see
+        :meth:`socketio.AsyncServer.fetch_sockets`)."""
+        return await self.server.fetch_sockets(namespace=namespace or self.namespace,
+                                               room=room, timeout=timeout, to=to,
+                                               skip_sid=skip_sid, ignore_queue=ignore_queue)
+
+    async def sockets_join(self, rooms: Any, namespace: Optional[str] = None,
+                           room: Any = None, to: Any = None, skip_sid: Any = None,
+                           ignore_queue: bool = False) -> Any:
+        """Put clients of every server process in rooms."""
+        return await self.server.sockets_join(rooms, namespace=namespace or self.namespace,
+                                              room=room, to=to, skip_sid=skip_sid,
+                                              ignore_queue=ignore_queue)
+
+    async def sockets_leave(self, rooms: Any, namespace: Optional[str] = None,
+                            room: Any = None, to: Any = None, skip_sid: Any = None,
+                            ignore_queue: bool = False) -> Any:
+        """Take clients of every server process out of rooms."""
+        return await self.server.sockets_leave(rooms, namespace=namespace or self.namespace,
+                                               room=room, to=to, skip_sid=skip_sid,
+                                               ignore_queue=ignore_queue)
+
+    async def disconnect_sockets(self, namespace: Optional[str] = None, room: Any = None,
+                                 close: bool = False, to: Any = None, skip_sid: Any = None,
+                                 ignore_queue: bool = False) -> Any:
+        """Disconnect clients of every server process."""
+        return await self.server.disconnect_sockets(namespace=namespace or self.namespace,
+                                                    room=room, close=close, to=to,
+                                                    skip_sid=skip_sid,
+                                                    ignore_queue=ignore_queue)
+
+    async def server_side_emit(self, event: str, data: Any = None,
+                               namespace: Optional[str] = None,
+                               timeout: Optional[float] = None) -> Any:
+        """Send an event to the other server processes (see
+        :meth:`socketio.AsyncServer.server_side_emit`)."""
+        return await self.server.server_side_emit(event, data=data,
+                                                  namespace=namespace or self.namespace,
+                                                  timeout=timeout)
+
 
 class AsyncClientNamespace(BaseClientNamespace):
     """Base class for class-based namespaces of :class:`socketio.AsyncClient`."""
@@ -108,11 +166,14 @@ class AsyncClientNamespace(BaseClientNamespace):
         return True
 
     async def emit(self, event: str, data: Any = None, namespace: Optional[str] = None,
-                   callback: Any = None) -> Any:
-        """Emit an event to the server."""
+                   callback: Any = None, timeout: Optional[float] = None,
+                   on_timeout: Any = None) -> Any:
+        """Emit an event to the server (see :meth:`socketio.AsyncClient.emit`)."""
+        timed = {} if timeout is None and on_timeout is None else {
+            'timeout': timeout, 'on_timeout': on_timeout}
         return await self.client.emit(event, data=data,
                                       namespace=namespace or self.namespace,
-                                      callback=callback)
+                                      callback=callback, **timed)
 
     async def send(self, data: Any, room: Any = None, skip_sid: Any = None,
                    namespace: Optional[str] = None, callback: Any = None) -> Any:

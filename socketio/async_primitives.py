@@ -8,6 +8,8 @@ has the same functions for the standard flavour.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 from typing import Any, Optional
 
 #: the event type of the simple clients
@@ -67,3 +69,37 @@ def spawn(fn: Any, *args: Any) -> Any:
 async def sleep(seconds: float) -> None:
     """Sleep without blocking the event loop."""
     await asyncio.sleep(seconds)
+
+
+class Timers:
+    """Delayed calls of one server or client (acknowledgement timeouts):
+    the event loop's ``call_later``, no task of their own. A call that
+    returns a coroutine has it run in a task."""
+
+    def __init__(self, endpoint: Any) -> None:
+        self.endpoint = endpoint
+
+    def call_later(self, delay: float, fn: Any, *args: Any) -> Any:
+        """Call ``fn(*args)`` in ``delay`` seconds; return a handle for
+        :meth:`cancel`. Must be called in the event loop's thread."""
+        return asyncio.get_running_loop().call_later(delay, _run_timer, fn, args)
+
+    def cancel(self, handle: Any) -> None:
+        """Cancel a call that may have run already."""
+        handle.cancel()
+
+
+def _run_timer(fn: Any, args: Any) -> None:
+    try:
+        result = fn(*args)
+        if inspect.isawaitable(result):
+            spawn(_await, result)
+    except Exception:
+        logging.getLogger('socketio').exception('Error in a timer callback')
+
+
+async def _await(awaitable: Any) -> None:
+    try:
+        await awaitable
+    except Exception:
+        logging.getLogger('socketio').exception('Error in a timer callback')

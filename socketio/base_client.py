@@ -16,9 +16,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import engineio
 
 from . import packet
+from .acks import MAX_PENDING_CALLBACKS, PendingCallbacks
 from .base_endpoint import BaseEndpoint
+from .log_limits import RepeatedLog
 from .options import engineio_options, select_logger, select_packet_class
-from .payload import register_callback
 
 default_logger = logging.getLogger('socketio.client')
 
@@ -62,7 +63,8 @@ class BaseClient(BaseEndpoint):
                  reconnection_delay: float = 1, reconnection_delay_max: float = 5,
                  randomization_factor: float = 0.5, logger: Any = False,
                  serializer: Any = 'default', json: Any = None,
-                 handle_sigint: bool = True, **kwargs: Any) -> None:
+                 handle_sigint: bool = True,
+                 max_pending_callbacks: int = MAX_PENDING_CALLBACKS, **kwargs: Any) -> None:
         global original_signal_handler
         if handle_sigint and original_signal_handler is None and \
                 threading.current_thread() == threading.main_thread():
@@ -95,6 +97,17 @@ class BaseClient(BaseEndpoint):
         self.handlers: Dict[str, Dict[str, Callable[..., Any]]] = {}
         self.namespace_handlers: Dict[str, Any] = {}
         self.callbacks: Dict[str, Dict[int, Any]] = {}
+        #: the bound and the timeouts of ``callbacks`` (see :mod:`socketio.acks`)
+        self._acks = PendingCallbacks(self, max_pending_callbacks)
+        #: what the server sent wrong, logged once in a while (a server
+        #: cannot flood the client's logs)
+        self._server_log = RepeatedLog()
+        # connection state recovery, by namespace: the private session id the
+        # server gave, the offset of the last event received, and whether
+        # the last connection recovered the previous session
+        self._pids: Dict[str, str] = {}
+        self._offsets: Dict[str, str] = {}
+        self._recovered: Dict[str, bool] = {}
         self.not_handled = object()
         self._binary_packet: Optional[packet.Packet] = None
         self._connect_event = self.eio.create_event()
@@ -126,8 +139,72 @@ class BaseClient(BaseEndpoint):
         """Return ``'polling'`` or ``'websocket'``."""
         return self.eio.transport()
 
+    @property
+    def recovered(self) -> bool:
+        """True when the server recovered the previous session of every
+        connected namespace (connection state recovery): the same sids, and
+        the events emitted while the connection was down were delivered."""
+        return bool(self.namespaces) and all(self._recovered.get(namespace, False)
+                                             for namespace in self.namespaces)
+
+    def is_recovered(self, namespace: Optional[str] = None) -> bool:
+        """Tell whether the server recovered the previous session of
+        ``namespace`` when it last connected (see :attr:`recovered`)."""
+        return self._recovered.get(namespace or '/', False)
+
     def _generate_ack_id(self, namespace: Optional[str], callback: Callable[..., Any]) -> int:
-        return register_callback(self.callbacks, namespace or '/', callback)
+        """Register ``callback`` for ``namespace`` and return its new ack id;
+        the oldest of the namespace's callbacks is dropped when it has too
+        many (see :class:`~socketio.acks.PendingCallbacks`)."""
+        return self._acks.register(namespace or '/', callback)
+
+    # -- connection state recovery ------------------------------------------------
+    def _connect_data(self, namespace: str, auth: Any) -> Any:
+        """The payload of the CONNECT packet of ``namespace``: the auth data,
+        with the private session id and the last offset received when the
+        server gave one (the server then tries to recover the session)."""
+        pid = self._pids.get(namespace)
+        if pid is None or not (auth is None or isinstance(auth, dict)):
+            return auth or {}
+        recovery = {'pid': pid}
+        offset = self._offsets.get(namespace)
+        if offset is not None:
+            recovery['offset'] = offset
+        return dict(recovery, **(auth or {}))
+
+    def _session_started(self, namespace: str, data: Any) -> None:
+        """Take note of the private session id of a CONNECT reply: the
+        session was recovered when it is the one the client sent."""
+        pid = data.get('pid') if isinstance(data, dict) else None
+        if not isinstance(pid, str):
+            pid = None
+        recovered = pid is not None and self._pids.get(namespace) == pid
+        self._recovered[namespace] = recovered
+        if pid is None:
+            self._pids.pop(namespace, None)
+        else:
+            self._pids[namespace] = pid
+        if not recovered:
+            self._offsets.pop(namespace, None)
+
+    def _session_ended(self, namespace: Optional[str] = None) -> None:
+        """A deliberate disconnect (of ``namespace``, or of every one): its
+        session cannot be recovered."""
+        for mapping in (self._pids, self._offsets, self._recovered):
+            if namespace is None:
+                mapping.clear()
+            else:
+                mapping.pop(namespace, None)
+
+    def _take_offset(self, namespace: str, id: Optional[int], data: Any) -> Any:
+        """Remove the offset the server appends to the events of a
+        recoverable session (the last argument, a string; never on events
+        asking for an acknowledgement) and remember it."""
+        if id is None and namespace in self._pids and isinstance(data, list) and \
+                len(data) > 1 and isinstance(data[-1], str):
+            self._offsets[namespace] = data[-1]
+            return data[:-1]
+        return data
 
     def _namespaces_to_connect(self, namespaces: Any) -> List[str]:
         """The namespaces a ``connect(namespaces=...)`` call asks for: those

@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from engineio import packet as eio_packet
 
 from . import packet
-from .payload import is_room_list, register_callback, to_args
+from .acks import PendingCallbacks
+from .log_limits import RepeatedLog
+from .payload import is_room_list, to_args
 
 default_logger = logging.getLogger('socketio')
 
@@ -145,17 +147,25 @@ class BaseManager:
     one C call), so that other threads may change the rooms meanwhile.
     """
 
+    #: the connection state recovery of the server (``socketio.recovery``),
+    #: when it is on: emits without a callback then carry an offset
+    _recovery: Any = None
+
     def __init__(self) -> None:
         self.logger: Optional[logging.Logger] = None
         self.server: Any = None
         self.rooms: Dict[str, Dict[Any, Any]] = {}  # values: Room, ClientMap for None
         self.eio_to_sid: Dict[str, str] = {}
         self.callbacks: Dict[str, Dict[int, Any]] = {}
+        #: the bound and the timeouts of ``callbacks`` (see :mod:`socketio.acks`)
+        self._acks = PendingCallbacks(self)
         self.pending_disconnect: Dict[str, List[str]] = {}
         #: clients whose connect handler runs: ``{namespace: {sid: [deferred emits]}}``
         self.pending_connect: Dict[str, Dict[str, List[Deferred]]] = {}
         self.json: Any = json
         self._lock = threading.RLock()
+        #: what clients sent wrong, logged once in a while per client
+        self._client_log = RepeatedLog()
 
     # -- wiring -----------------------------------------------------------
     def set_server(self, server: Any) -> None:
@@ -184,7 +194,10 @@ class BaseManager:
 
         ``room`` may be a list of rooms (each client is yielded once) and
         ``None`` stands for everyone in the namespace. A snapshot is iterated,
-        so the rooms may change meanwhile.
+        so the rooms may change meanwhile: ``dict.copy`` (one C call that runs
+        no Python code, so no other thread runs during it), not
+        ``list(d.items())``, whose tuples can start the garbage collector and
+        a finalizer, and another thread, in the middle of the iteration.
         """
         ns_rooms = self.rooms.get(namespace)
         if not ns_rooms:
@@ -192,11 +205,11 @@ class BaseManager:
         if not is_room_list(room):
             members = ns_rooms.get(room)
             if members:
-                yield from list(members.items())
+                yield from dict.copy(members).items()
             return
         seen = set()
         for name in room:
-            for sid, eio_sid in list(ns_rooms.get(name, {}).items()):
+            for sid, eio_sid in dict.copy(ns_rooms.get(name, {})).items():
                 if sid not in seen:
                     seen.add(sid)
                     yield sid, eio_sid
@@ -213,7 +226,10 @@ class BaseManager:
     def is_pre_connected(self, sid: Optional[str], namespace: str) -> bool:
         """Tell whether ``sid`` was admitted to ``namespace`` and its connect
         handler has not accepted it yet."""
-        return sid in self.pending_connect.get(namespace, ())
+        try:
+            return sid in self.pending_connect.get(namespace, ())
+        except TypeError:  # not hashable (a list of rooms): not a sid
+            return False
 
     def sid_from_eio_sid(self, eio_sid: str, namespace: str) -> Optional[str]:
         """Return the sid of an Engine.IO session in ``namespace``, or None."""
@@ -227,7 +243,7 @@ class BaseManager:
 
     def get_rooms(self, sid: str, namespace: str) -> List[Any]:
         """Return the rooms ``sid`` is in, its own room included."""
-        return [name for name, members in list(self.rooms.get(namespace, {}).items())
+        return [name for name, members in dict.copy(self.rooms.get(namespace, {})).items()
                 if name is not None and sid in members]
 
     def is_sid_room(self, namespace: str, room: Any) -> bool:
@@ -242,10 +258,10 @@ class BaseManager:
             return False
 
     # -- connections --------------------------------------------------------
-    def pre_connect(self, eio_sid: str, namespace: str) -> Any:
+    def pre_connect(self, eio_sid: str, namespace: str, sid: Optional[str] = None) -> Any:
         """Admit an Engine.IO session to ``namespace`` while its connect
         handler runs, and return its new sid (None when this session is in
-        the namespace already).
+        the namespace already). ``sid`` is the sid of a recovered session.
 
         The client is in the namespace and in its own room, so the handler
         may put it in rooms and emit to it, but it is not connected yet: it
@@ -255,7 +271,8 @@ class BaseManager:
         with self._lock:
             if self.sid_from_eio_sid(eio_sid, namespace) is not None:
                 return None
-            sid = self.server.eio.generate_id()
+            if sid is None:
+                sid = self.server.eio.generate_id()
             self.pending_connect.setdefault(namespace, {})[sid] = []
             self.basic_enter_room(sid, namespace, None, eio_sid=eio_sid)
             self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
@@ -283,8 +300,10 @@ class BaseManager:
         """A pre-connected client went away: mark it as leaving, for
         ``connect()`` to forget it once its connect handler returns. False
         (and nothing done) when ``sid`` is not pre-connected (any more)."""
+        if sid is None or not self.is_pre_connected(sid, namespace):
+            return False  # without the lock: a client never becomes pre-connected again
         with self._lock:
-            if sid is None or not self.is_pre_connected(sid, namespace):
+            if not self.is_pre_connected(sid, namespace):
                 return False
             self.pending_disconnect.setdefault(namespace, []).append(sid)
             return True
@@ -309,6 +328,22 @@ class BaseManager:
             self.pending_disconnect.setdefault(namespace, []).append(sid)
         return self.eio_sid_from_sid(sid, namespace)
 
+    def _claim_disconnect(self, sid: Optional[str], namespace: str) -> Optional[str]:
+        """:meth:`pre_disconnect` a connected client and return its Engine.IO
+        sid; None (and nothing done) when it is not connected, or no longer.
+
+        The check and the mark are one step: when several threads see a
+        client go at once (its DISCONNECT packet and the end of its
+        connection, or a server-side disconnect), one of them runs its
+        disconnect handler.
+        """
+        if sid is None or not self.is_connected(sid, namespace):
+            return None  # a "no" needs no lock: the answer the lock would give
+        with self._lock:
+            if not self.is_connected(sid, namespace):
+                return None
+            return self.pre_disconnect(sid, namespace=namespace)
+
     def basic_disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         """Forget ``sid`` in ``namespace``: rooms, callbacks, pending state."""
         with self._lock:
@@ -318,6 +353,10 @@ class BaseManager:
                              if sid in members]:
                     self.basic_leave_room(sid, namespace, name)
             self.callbacks.pop(sid, None)
+            self._acks.forget(sid)
+            self._client_log.forget(self._get_logger(), sid)
+            if self._recovery is not None:
+                self._recovery.forget(namespace, sid)
             pending = self.pending_disconnect.get(namespace)
             if pending and sid in pending:
                 pending.remove(sid)
@@ -370,34 +409,45 @@ class BaseManager:
     def _recipient_eio_sids(self, namespace: str, room: Any, skip_sid: Any) -> List[str]:
         """The Engine.IO sids an emit without a callback goes to: the members
         of ``room`` (or of each room of a list, once), ``skip_sid`` (one sid
-        or a list) left out. The rooms may change meanwhile."""
+        or a list) left out. The rooms may change meanwhile.
+
+        Clients whose connect handler runs receive nothing yet: they are
+        looked up *after* the members, so that one admitted between the two
+        reads is left out too."""
         ns_rooms = self.rooms.get(namespace)
         if not ns_rooms:
             return []
-        if skip_sid is None:
-            skip: Any = ()
-        else:
-            skip = skip_sid if isinstance(skip_sid, list) else (skip_sid,)
-        pending = self.pending_connect.get(namespace)
-        if pending:  # clients whose connect handler runs receive nothing yet
-            skip = set(skip).union(list(pending))
+        recipients: Iterable[Tuple[str, str]]
         if is_room_list(room):
-            return [eio_sid for sid, eio_sid in self.get_participants(namespace, room)
-                    if sid not in skip]
-        members = ns_rooms.get(room)
-        if not members:
-            return []
-        if not skip:
-            return members.eio_sids()
-        return [eio_sid for sid, eio_sid in list(members.items()) if sid not in skip]
+            recipients = list(self.get_participants(namespace, room))
+        else:
+            members = ns_rooms.get(room)
+            if not members:
+                return []
+            if skip_sid is None:
+                eio_sids = members.eio_sids()
+                if not self.pending_connect.get(namespace):
+                    return eio_sids
+            recipients = dict.copy(members).items()
+        if skip_sid is None:
+            skip: Any = set()
+        else:
+            skip = set(skip_sid if isinstance(skip_sid, list) else (skip_sid,))
+        pending = self.pending_connect.get(namespace)
+        if pending:
+            skip.update(list(pending))
+        return [eio_sid for sid, eio_sid in recipients if sid not in skip]
 
     def _defer_emit(self, event: str, data: Any, namespace: str, sid: str,
                     callback: Optional[Callable[..., Any]]) -> None:
         """Keep an emit to a pre-connected client until it is accepted."""
         eio_sid = self.eio_sid_from_sid(sid, namespace)
         if callback is not None:
+            ack_id = self._register_ack(sid, namespace, callback)
+            if ack_id is None:
+                return
             deferred: List[Deferred] = [('_emit_internal', (
-                eio_sid, event, data, namespace, self._generate_ack_id(sid, callback)))]
+                eio_sid, event, data, namespace, ack_id))]
         else:
             deferred = [('_send_eio_packet', (eio_sid, eio_pkt))
                         for eio_pkt in self._encode(event, data, namespace)]
@@ -417,14 +467,33 @@ class BaseManager:
 
     # -- acknowledgements ------------------------------------------------------
     def _generate_ack_id(self, sid: str, callback: Callable[..., Any]) -> int:
-        """Register ``callback`` for ``sid`` and return its new ack id."""
-        return register_callback(self.callbacks, sid, callback)
+        """Register ``callback`` for ``sid`` and return its new ack id; the
+        oldest of the sid's callbacks is dropped when it has too many (see
+        :class:`~socketio.acks.PendingCallbacks`)."""
+        return self._acks.register(sid, callback)
+
+    def _register_ack(self, sid: str, namespace: str,
+                      callback: Callable[..., Any]) -> Optional[int]:
+        """Register ``callback`` for ``sid`` (see :meth:`_generate_ack_id`)
+        unless the client has left ``namespace`` meanwhile; None then. Done
+        under the lock that :meth:`basic_disconnect` forgets callbacks under,
+        so no table is left behind for a client that is gone."""
+        with self._lock:
+            if self.eio_sid_from_sid(sid, namespace) is None:
+                return None
+            return self._generate_ack_id(sid, callback)
 
     def _pop_callback(self, sid: str, ack_id: int) -> Optional[Callable[..., Any]]:
         try:
-            return self.callbacks[sid].pop(ack_id) if ack_id != 0 else None
+            callback = self.callbacks[sid].pop(ack_id) if ack_id != 0 else None
         except KeyError:
             return None
+        self._acks.answered(sid, ack_id)
+        return callback
+
+    def _timers(self) -> Any:
+        """The scheduler of acknowledgement timeouts: the server's."""
+        return self.server._timers()
 
     # -- 5.0.3: BaseManager was the in-memory manager itself ------------------
     # Its operations are now those of socketio.Manager; these keep code that

@@ -38,6 +38,11 @@ class BaseServerNamespace(BaseNamespace):
         """Context manager giving access to a client's user session."""
         return self.server.session(sid, namespace=namespace or self.namespace)
 
+    def is_recovered(self, sid: str, namespace: str | None = None) -> bool:
+        """Tell whether a client recovered its session (see
+        :meth:`socketio.Server.is_recovered`)."""
+        return self.server.is_recovered(sid, namespace=namespace or self.namespace)
+
 
 class BaseClientNamespace(BaseNamespace):
     """Client-side namespace: methods that act on this namespace by default."""

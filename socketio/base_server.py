@@ -16,8 +16,11 @@ from typing import Any, Callable, Dict, List, Optional
 import engineio
 
 from . import exceptions, handler_threads, packet
+from .acks import MAX_PENDING_CALLBACKS, check_limit
 from .base_endpoint import BaseEndpoint, hold_task
+from .base_recovery import Recovery, recovery_options
 from .log_limits import RepeatedLog
+from .long_polling import check_packet_limit
 from .options import engineio_options, select_logger, select_packet_class
 
 default_logger = logging.getLogger('socketio.server')
@@ -62,6 +65,12 @@ class BaseServer(BaseEndpoint):
                  serializer: Any = 'default', json: Any = None,
                  async_handlers: bool = True, always_connect: bool = False,
                  namespaces: Any = None, **kwargs: Any) -> None:
+        # this package's options that Engine.IO does not take
+        recovery = recovery_options(kwargs.pop('connection_state_recovery', None))
+        max_pending = check_limit(kwargs.pop('max_pending_callbacks', MAX_PENDING_CALLBACKS))
+        #: packets accepted in one long-polling POST (None: one per 10 bytes of
+        #: ``max_http_buffer_size``; see :mod:`socketio.long_polling`)
+        self.max_payload_packets = check_packet_limit(kwargs.pop('max_payload_packets', None))
         self.packet_class = select_packet_class(serializer)
         options = engineio_options(kwargs, json, self.packet_class)
         options['async_handlers'] = False
@@ -81,11 +90,20 @@ class BaseServer(BaseEndpoint):
             client_manager = self._default_manager()
         self.manager = client_manager
         self.manager.set_server(self)
+        acks = getattr(self.manager, '_acks', None)
+        if acks is not None:
+            acks.limit = max_pending
+        #: connection state recovery (:mod:`socketio.base_recovery`), or None
+        self._recovery = None if recovery is None else Recovery(recovery)
+        if self._recovery is not None:
+            self.manager._recovery = self._recovery
         self.manager_initialized = False
         self.async_handlers = async_handlers
         self.always_connect = always_connect
         self.namespaces = namespaces or ['/']
         self.async_mode = self.eio.async_mode
+        #: handlers of the events of other server processes (``on_server_event``)
+        self.server_handlers: Dict[str, Dict[str, Callable[..., Any]]] = {}
 
     # -- defined by each flavour ----------------------------------------------
     def _engineio_server_class(self) -> Any:  # pragma: no cover - overridden
@@ -219,6 +237,27 @@ class BaseServer(BaseEndpoint):
         if isinstance(exc, builtins.ConnectionRefusedError):
             return {'message': 'Connection refused by server'}
         return None
+
+    # -- the cluster (docs/cluster.rst) ---------------------------------------------
+    def on_server_event(self, event: str, handler: Optional[Callable[..., Any]] = None,
+                        namespace: Optional[str] = None) -> Any:
+        """Register a handler of ``event`` sent by another server process with
+        ``server_side_emit()``; usable as a decorator. It is called with the
+        event's arguments (no sid) and what it returns is its answer, as an
+        event handler's is an acknowledgement. A message-queue manager is
+        needed: events never come back to the process that sent them."""
+        def register(handler: Callable[..., Any]) -> Callable[..., Any]:
+            self.server_handlers.setdefault(namespace or '/', {})[event] = handler
+            return handler
+
+        return register if handler is None else register(handler)
+
+    def _join_cluster(self) -> None:
+        """Start the manager (its listener) before a cluster request, if no
+        client connected yet."""
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
 
 
 class BaseSessionContext:

@@ -3,13 +3,14 @@
 """The standard Socket.IO client."""
 from __future__ import annotations
 
-import logging  # noqa: F401  (part of the module's historical surface)
+import logging
 import random  # noqa: F401  (tests patch ``socketio.client.random.random``)
 from typing import Any, Callable, Optional
 
 import engineio
 
 from . import base_client, exceptions, packet  # noqa: F401
+from .acks import with_timeout
 from .endpoint import Endpoint
 from .primitives import drain_queue, join_task, wait_event, wait_shielded
 from .base_client import (  # noqa: F401
@@ -35,6 +36,8 @@ class Client(BaseClient, Endpoint):
     :param serializer: ``'default'`` (JSON), ``'msgpack'`` or a packet class.
     :param json: a module with ``dumps``/``loads`` replacing :mod:`json`.
     :param handle_sigint: let Ctrl-C abort reconnection loops.
+    :param max_pending_callbacks: callbacks kept per namespace while they
+        wait for an acknowledgement (0: no limit); one more drops the oldest.
     :param kwargs: Engine.IO client options (``request_timeout``,
         ``http_session``, ``ssl_verify``, ``websocket_extra_options``,
         ``engineio_logger``).
@@ -131,15 +134,21 @@ class Client(BaseClient, Endpoint):
 
     # -- emitting ---------------------------------------------------------------
     def emit(self, event: str, data: Any = None, namespace: Optional[str] = None,
-             callback: Optional[Callable[..., Any]] = None) -> None:
+             callback: Optional[Callable[..., Any]] = None,
+             timeout: Optional[float] = None,
+             on_timeout: Optional[Callable[[], Any]] = None) -> None:
         """Emit an event to the server.
 
         ``data`` may be any JSON value or bytes; a tuple sends several
-        arguments. ``callback`` receives the server's acknowledgement.
+        arguments. ``callback`` receives the server's acknowledgement. With
+        ``timeout`` (seconds) the callback is dropped if no acknowledgement
+        came in time, and ``on_timeout()`` is called instead.
         """
         namespace = namespace or '/'
         if namespace not in self.namespaces:
             raise exceptions.BadNamespaceError(namespace + ' is not a connected namespace.')
+        if timeout is not None or on_timeout is not None:
+            callback = with_timeout(callback, timeout, on_timeout)
         self.logger.info('Emitting event "%s" [%s]', event, namespace)
         ack_id = None if callback is None else self._generate_ack_id(namespace, callback)
         self._send_packet(self.packet_class(
@@ -168,6 +177,8 @@ class Client(BaseClient, Endpoint):
         """Disconnect from the server (also stops a reconnection in progress)."""
         if self._reconnecting and not self._keep_reconnecting:
             self._reconnect_abort.set()
+        if not self._keep_reconnecting:
+            self._session_ended()  # a deliberate disconnect: nothing to recover
         flush = bool(self.namespaces) and self.eio.state == 'connected'
         for namespace in list(self.namespaces):
             self._send_packet(self.packet_class(packet.DISCONNECT, namespace=namespace))
@@ -204,7 +215,7 @@ class Client(BaseClient, Endpoint):
         auth = self._get_real_value(self.connection_auth)
         for namespace in self.connection_namespaces:
             self._send_packet(self.packet_class(
-                packet.CONNECT, data=auth or {}, namespace=namespace))
+                packet.CONNECT, data=self._connect_data(namespace, auth), namespace=namespace))
 
     def _on_eio_message(self, data: Any) -> None:
         """Engine.IO's ``message`` handler: bad input is logged, not raised."""
@@ -212,7 +223,8 @@ class Client(BaseClient, Endpoint):
             self._handle_eio_message(data)
         except ValueError as exc:
             self._binary_packet = None
-            self.logger.warning('Invalid packet from the server: %s', exc)
+            self._server_log.log(self.logger, logging.WARNING, 'server', 'invalid packet',
+                                 'Invalid packet from the server: %s', exc)
         except Exception:  # Engine.IO runs this in a task or thread of its own
             self.logger.exception('Error while handling a message from the server')
 
@@ -264,6 +276,7 @@ class Client(BaseClient, Endpoint):
             self.namespaces = {}
             self.connected = False
         self.callbacks = {}
+        self._acks.forget_all()
         self._binary_packet = None
         self.sid = None
         if will_reconnect and not self._reconnecting:
@@ -279,6 +292,7 @@ class Client(BaseClient, Endpoint):
         self.logger.info('Namespace {} is connected'.format(namespace))
         sid = data.get('sid') if isinstance(data, dict) else None
         self.namespaces[namespace] = sid or self.sid
+        self._session_started(namespace, data)
         try:
             self._trigger_event('connect', namespace=namespace)
         finally:
@@ -291,6 +305,7 @@ class Client(BaseClient, Endpoint):
         self._trigger_event('disconnect', namespace, self.reason.SERVER_DISCONNECT)
         self._trigger_event('__disconnect_final', namespace)
         self.namespaces.pop(namespace, None)
+        self._session_ended(namespace)
         if not self.namespaces:
             self.connected = False
             self.eio.disconnect(abort=True)
@@ -299,6 +314,8 @@ class Client(BaseClient, Endpoint):
                       data: Any) -> None:
         namespace = namespace or '/'
         self.logger.info('Received event "%s" [%s]', event_name(data), namespace)
+        if self._pids:
+            data = self._take_offset(namespace, id, data)
         try:
             result = self._trigger_event(data[0], namespace, *data[1:])
             if id is not None:  # acknowledged even without a handler, as the server asked
@@ -318,8 +335,10 @@ class Client(BaseClient, Endpoint):
         callbacks = self.callbacks.get(namespace, {})
         callback = callbacks.pop(id, None) if id is not None else None
         if callback is None:
-            self.logger.warning('Unknown callback received, ignoring.')
+            self._server_log.log(self.logger, logging.WARNING, 'server', 'unknown callback',
+                                 'Unknown callback received, ignoring.')
             return None
+        self._acks.answered(namespace, id)
         result = callback(*data)
         return result
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any, Callable, List, Optional, Tuple
 
 from . import exceptions
-from .primitives import wait_event
+from .primitives import Timers, wait_event
 from .base_endpoint import BaseEndpoint
 from .payload import ack_value
 
@@ -18,6 +18,14 @@ class Endpoint(BaseEndpoint):
     def sleep(self, seconds: float = 0) -> None:
         """Sleep for ``seconds`` the way the async mode wants."""
         return self.eio.sleep(seconds)
+
+    def _timers(self) -> Timers:
+        """The scheduler of this server's or client's delayed calls
+        (acknowledgement timeouts), created on first use."""
+        timers = self.__dict__.get('_timer_queue')
+        if timers is None:
+            timers = self.__dict__.setdefault('_timer_queue', Timers(self))
+        return timers
 
     def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         """Run the handler of ``event`` in ``namespace`` and return its result,

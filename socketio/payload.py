@@ -79,6 +79,6 @@ def forget_callback(callbacks: Dict[Any, Dict[int, Any]], key: Any,
     that was not answered in time)."""
     table = callbacks.get(key)
     if table:
-        for ack_id, registered in list(table.items()):
+        for ack_id, registered in table.copy().items():  # one C call
             if registered is callback and ack_id != 0:
                 del table[ack_id]

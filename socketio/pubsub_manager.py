@@ -6,14 +6,31 @@ from __future__ import annotations
 
 import collections
 import logging
+import time
 import uuid
 from functools import partial
-from typing import Any, Callable, Deque, Optional, Union
+from typing import Any, Callable, Deque, List, Optional, Tuple, Union
 
 from . import pubsub_messages as messages
 from .manager import Manager
-from .primitives import sleep, spawn
+from .primitives import sleep, spawn, wait_event
+from .cluster_base import (
+    HEARTBEAT_INTERVAL,
+    HELLO_INTERVAL,
+    HELLO_MAX,
+    CallResults,
+    ClusterList,
+    ClusterSocket,
+    PeerTable,
+    Request,
+    Requests,
+    check_timeout,
+    describe,
+    local_sids,
+    room_names,
+)
 from .log_limits import RepeatedLog
+from .payload import ack_value, forget_callback, is_room_list, to_args
 from .pubsub_base import LISTENER_GRACE, MAX_BUFFERED_MESSAGES, Backoff
 
 
@@ -44,6 +61,12 @@ class PubSubManager(Manager):
     ``signature_window`` seconds, are dropped and counted in
     ``rejected_messages``.
 
+    The processes of a channel also answer each other's cluster requests
+    (:meth:`call_all`, :meth:`fetch_sockets`, :meth:`server_side_emit`, ...):
+    each listening process publishes a heartbeat every
+    ``heartbeat_interval`` seconds, so that a request knows which processes
+    to wait for (one not heard of for 2.5 of its intervals is forgotten).
+
     :param channel: the channel name on which the servers communicate.
     :param write_only: only publish, never listen.
     :param logger: a logger for the manager.
@@ -51,6 +74,7 @@ class PubSubManager(Manager):
     :param secret: a shared secret (str or bytes) signing every message.
     :param max_buffered_messages: messages kept during a broker outage.
     :param signature_window: seconds a signed message stays acceptable.
+    :param heartbeat_interval: seconds between two heartbeats.
     """
 
     name = 'pubsub'
@@ -64,7 +88,8 @@ class PubSubManager(Manager):
                  logger: Optional[logging.Logger] = None, json: Any = None, *,
                  secret: Union[str, bytes, None] = None,
                  max_buffered_messages: int = MAX_BUFFERED_MESSAGES,
-                 signature_window: float = messages.SIGNATURE_WINDOW) -> None:
+                 signature_window: float = messages.SIGNATURE_WINDOW,
+                 heartbeat_interval: float = HEARTBEAT_INTERVAL) -> None:
         super().__init__()
         self.channel = channel
         self.write_only = write_only
@@ -84,12 +109,20 @@ class PubSubManager(Manager):
         self._sending = False  # a task sends the backlog (the broker was away)
         self._outage_dropped = 0
         self._repeated = RepeatedLog()
+        self.heartbeat_interval = heartbeat_interval
+        self._peers = PeerTable()
+        self._requests = Requests()
+        self._listening: Any = None  # set once this process hears its own greetings
+        self._echoes = 0
+        # (deadline, [(sid, callback)]) of the calls of other processes
+        self._expiring: List[Tuple[float, List[Tuple[str, Any]]]] = []
 
     def initialize(self) -> None:
         """Start the listener (unless write-only); called before the first
         client connects."""
         super().initialize()
         if not self.write_only:
+            self._listening = self.server.eio.create_event()
             self.thread = self.server.start_background_task(self._thread)
         self._get_logger().info(self.name + ' backend initialized.')
 
@@ -138,6 +171,8 @@ class PubSubManager(Manager):
             remote_callback = (room, namespace, self._generate_ack_id(room, callback))
         message = messages.emit_message(event, data, namespace, room, skip_sid,
                                         remote_callback, self.host_id)
+        if self._recovery is not None and callback is None:
+            message['offset'] = self._recovery.new_offset()  # the same in every process
         self._handle_emit(message)
         self._send(message)
 
@@ -181,9 +216,10 @@ class PubSubManager(Manager):
         self._send(message)
 
     # -- sending ----------------------------------------------------------------------
-    def _send(self, message: messages.Message) -> None:
+    def _send(self, message: messages.Message, keep: bool = True) -> None:
         """Publish ``message`` (signed when there is a secret); while the
-        broker cannot be reached, keep it to send it later, in order."""
+        broker cannot be reached, keep it to send it later, in order (or,
+        with ``keep=False``, drop it: heartbeats)."""
         if self.secret is not None:
             message = messages.sign(message, self.secret, self.json)
         if not self._sending:  # no outage: straight to the broker
@@ -191,8 +227,13 @@ class PubSubManager(Manager):
                 self._publish(message)
                 return
             except Exception as exc:
+                if not keep:
+                    self._get_logger().debug('%s not published: %s', message['method'], exc)
+                    return
                 error: Any = exc
         else:
+            if not keep:
+                return
             error = None
         if self._keep(message):  # the first message kept: an outage starts
             if error is not None:
@@ -265,9 +306,10 @@ class PubSubManager(Manager):
             callback = partial(self._return_callback, message.get('host_id'),
                                *remote_callback)
         data = messages.emit_data(message)
+        recovery = {'offset': message['offset']} if 'offset' in message else {}
         super().emit(message['event'], data, namespace=message.get('namespace'),
                      room=message.get('room'), skip_sid=message.get('skip_sid'),
-                     callback=callback)
+                     callback=callback, **recovery)
 
     def _return_callback(self, host_id: str, sid: Any, namespace: str,
                          callback_id: int, *args: Any) -> None:
@@ -308,12 +350,276 @@ class PubSubManager(Manager):
     def _handle_close_room(self, message: Any) -> None:
         super().close_room(room=message.get('room'), namespace=message.get('namespace'))
 
+    # -- the cluster: asking the other processes --------------------------------------
+    def call_all(self, event: str, data: Any, namespace: str, room: Any = None,
+                 skip_sid: Any = None, timeout: float = 60,
+                 **kwargs: Any) -> CallResults:
+        """Emit to the clients of ``room`` (everyone when None) in every
+        process, each with an acknowledgement id of its own, and return the
+        answers that arrived within ``timeout`` seconds, by sid
+        (``ignore_queue=True``: this process's clients only)."""
+        if kwargs.get('ignore_queue'):
+            return super().call_all(event, data, namespace, room=room,
+                                    skip_sid=skip_sid, timeout=timeout)
+        timeout = check_timeout(timeout)
+        request, deadline = self._open_request('call', timeout)
+        callbacks: List[Tuple[str, Any]] = []
+        try:
+            self._send(messages.request_message(
+                'call', self.host_id, request.id, namespace, room=_json_room(room),
+                skip_sid=_json_room(skip_sid), timeout=timeout,
+                **messages.event_fields(event, to_args(data))))
+            callbacks = self._call_local(request, event, data, namespace, room,
+                                         skip_sid)
+            self._collect(request, _left(deadline), callbacks)
+        finally:
+            self._requests.close(request)
+        return request.call_results()
+
+    def fetch_sockets(self, namespace: str, room: Any = None, skip_sid: Any = None,
+                      timeout: float = 5, **kwargs: Any) -> ClusterList:
+        """The connected clients of ``room`` (everyone when None) in every
+        process that answers within ``timeout`` seconds."""
+        if kwargs.get('ignore_queue'):
+            return super().fetch_sockets(namespace, room=room, skip_sid=skip_sid,
+                                         timeout=timeout)
+        timeout = check_timeout(timeout)
+        request, deadline = self._open_request('fetch_sockets', timeout)
+        try:
+            self._send(messages.request_message(
+                'fetch_sockets', self.host_id, request.id, namespace, room=_json_room(room),
+                skip_sid=_json_room(skip_sid)))
+            sockets = list(super().fetch_sockets(namespace, room=room,
+                                                 skip_sid=skip_sid, timeout=timeout))
+            self._collect(request, _left(deadline), [])
+        finally:
+            self._requests.close(request)
+        answers = request.list_results()
+        for group in answers:
+            sockets.extend(group)
+        return ClusterList(sockets, answers.missing_hosts)
+
+    def sockets_join(self, rooms: Any, namespace: str, room: Any = None,
+                     skip_sid: Any = None, **kwargs: Any) -> None:
+        """Put the clients of ``room`` (everyone when None) of every process
+        in ``rooms``."""
+        self._act('sockets_join', namespace, room, skip_sid, kwargs,
+                  rooms=room_names(rooms))
+
+    def sockets_leave(self, rooms: Any, namespace: str, room: Any = None,
+                      skip_sid: Any = None, **kwargs: Any) -> None:
+        """Take the clients of ``room`` (everyone when None) of every process
+        out of ``rooms``."""
+        self._act('sockets_leave', namespace, room, skip_sid, kwargs,
+                  rooms=room_names(rooms))
+
+    def disconnect_sockets(self, namespace: str, room: Any = None, skip_sid: Any = None,
+                           close: bool = False, **kwargs: Any) -> None:
+        """Disconnect the clients of ``room`` (everyone when None) of every
+        process from ``namespace`` (``close=True``: close their connections)."""
+        self._act('disconnect_sockets', namespace, room, skip_sid, kwargs,
+                  close=bool(close))
+
+    def server_side_emit(self, event: str, data: Any, namespace: str,
+                         timeout: Optional[float] = None,
+                         **kwargs: Any) -> Optional[ClusterList]:
+        """Send an event to the handlers registered with ``on_server_event``
+        in the other processes. With a ``timeout``, wait for their answers
+        and return them (one per process that has a handler)."""
+        fields = messages.event_fields(event, to_args(data))
+        if timeout is None:
+            self._send(messages.request_message(
+                'server_event', self.host_id, uuid.uuid4().hex, namespace, ack=False,
+                **fields))
+            return None
+        timeout = check_timeout(timeout)
+        request, deadline = self._open_request('server_event', timeout)
+        try:
+            self._send(messages.request_message(
+                'server_event', self.host_id, request.id, namespace, ack=True, **fields))
+            self._collect(request, _left(deadline), [])
+        finally:
+            self._requests.close(request)
+        return request.list_results()
+
+    def _act(self, kind: str, namespace: str, room: Any, skip_sid: Any,
+             kwargs: Any, **fields: Any) -> None:
+        """Apply an action to this process's clients, then publish it for the
+        other processes (which do not answer)."""
+        message = messages.request_message(kind, self.host_id, uuid.uuid4().hex, namespace,
+                                           room=_json_room(room),
+                                           skip_sid=_json_room(skip_sid), **fields)
+        if self.server is not None:
+            getattr(self, '_answer_' + kind)(message)
+        if not kwargs.get('ignore_queue'):
+            self._send(message)
+
+    def _open_request(self, kind: str, timeout: float) -> Tuple[Request, float]:
+        """Register a request to the processes alive now, once this process
+        listens (waiting for that counts in ``timeout``)."""
+        if self.server is None or self.write_only:
+            raise RuntimeError('Cluster requests need a manager that listens, attached '
+                               'to a server.')
+        deadline = time.monotonic() + timeout
+        listening = self._listening
+        if listening is not None and not listening.is_set():
+            wait_event(listening, timeout)
+        request = self._requests.open(kind, self._peers.alive(),
+                                      self.server.eio.create_event())
+        return request, deadline
+
+    # -- the cluster: answering the other processes -------------------------------------
+    def _handle_heartbeat(self, message: Any) -> None:
+        if not isinstance(message['host_id'], str):
+            raise ValueError('host_id is not a string')
+        self._peers.seen(message['host_id'], message.get('interval'))
+        if message.get('hello'):  # a new process: tell it we are here
+            self._send(messages.heartbeat_message(self.host_id, self.heartbeat_interval),
+                       keep=False)
+
+    def _heard_myself(self) -> None:
+        """This process's own greeting came back: it receives the channel.
+        The second one means the others' answers to the first have arrived."""
+        self._echoes += 1
+        if self._echoes >= 2 and self._listening is not None:
+            self._listening.set()
+
+    def _heartbeats(self) -> None:
+        """Greet the other processes until this one hears itself, then tell
+        them every ``heartbeat_interval`` seconds that it is alive; forget the
+        callbacks of the calls of other processes that timed out."""
+        started = time.monotonic()
+        while True:
+            hello = self._echoes < 2 and time.monotonic() - started < HELLO_MAX
+            self._send(messages.heartbeat_message(self.host_id, self.heartbeat_interval,
+                                                  hello=hello), keep=False)
+            self._forget_expired()
+            self._sleep(HELLO_INTERVAL if hello else self.heartbeat_interval)
+
+    def _forget_expired(self, now: Optional[float] = None) -> None:
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            expired = [callbacks for deadline, callbacks in self._expiring if deadline <= now]
+            self._expiring = [item for item in self._expiring if item[0] > now]
+        for callbacks in expired:
+            for sid, callback in callbacks:
+                forget_callback(self.callbacks, sid, callback)
+
+    def _handle_request(self, message: Any) -> None:
+        kind = message.get('type')
+        if kind not in messages.REQUEST_TYPES:
+            self._get_logger().debug('Skipping cluster request of type %r', kind)
+            return
+        getattr(self, '_answer_' + kind)(message)
+
+    def _respond(self, request: Any, **fields: Any) -> None:
+        self._send(messages.response_message(self.host_id, request['host_id'],
+                                             request['id'], **fields))
+
+    def _answer_fetch_sockets(self, message: Any) -> None:
+        namespace = message.get('namespace') or '/'
+        sids = local_sids(self, namespace, message.get('room'), message.get('skip_sid'))
+        self._respond(message, namespace=namespace,
+                      sockets=[describe(self, sid, namespace).to_json() for sid in sids])
+
+    def _answer_sockets_join(self, message: Any) -> None:
+        self._join_local(message.get('rooms'), message.get('namespace') or '/',
+                         message.get('room'), message.get('skip_sid'), True)
+
+    def _answer_sockets_leave(self, message: Any) -> None:
+        self._join_local(message.get('rooms'), message.get('namespace') or '/',
+                         message.get('room'), message.get('skip_sid'), False)
+
+    def _answer_disconnect_sockets(self, message: Any) -> None:
+        super().disconnect_sockets(message.get('namespace') or '/',
+                                   room=message.get('room'),
+                                   skip_sid=message.get('skip_sid'),
+                                   close=bool(message.get('close')))
+
+    def _answer_call(self, message: Any) -> None:
+        """Emit the event of another process's call to this process's
+        clients; announce them, then send each answer as it comes."""
+        namespace = message.get('namespace') or '/'
+        event, args = _event(message)
+        timeout = check_timeout(message.get('timeout'))
+        sids = local_sids(self, namespace, message.get('room'), message.get('skip_sid'))
+        self._respond(message, sids=sids)
+        callbacks = []
+        for sid in sids:
+            eio_sid = self.eio_sid_from_sid(sid, namespace)
+            callback = partial(self._send_answer, message['host_id'], message['id'], sid)
+            ack_id = None if eio_sid is None else \
+                self._register_ack(sid, namespace, callback)
+            if ack_id is None:  # gone meanwhile
+                continue
+            callbacks.append((sid, callback))
+            self.server._emit_internal(eio_sid, event, tuple(args), namespace, ack_id)
+        if callbacks:
+            with self._lock:
+                self._expiring.append((time.monotonic() + timeout, callbacks))
+
+    def _send_answer(self, to: str, request_id: str, sid: str, *args: Any) -> None:
+        self._send(messages.response_message(self.host_id, to, request_id, sid=sid,
+                                             **messages.args_fields(args)))
+
+    def _answer_server_event(self, message: Any) -> None:
+        """Run the handler of a server-side event in a task of its own (it
+        may ask the cluster in turn), answering when asked to."""
+        event, args = _event(message)
+        handlers = getattr(self.server, 'server_handlers', None) or {}
+        handler = handlers.get(message.get('namespace') or '/', {}).get(event)
+        if handler is None:
+            if message.get('ack'):
+                self._respond(message, handled=False)
+            return
+        self.server.start_background_task(self._run_server_handler, message, handler, args)
+
+    def _run_server_handler(self, message: Any, handler: Callable[..., Any],
+                            args: List[Any]) -> None:
+        try:
+            result = handler(*args)
+        except Exception:
+            self._get_logger().exception('server event "%s" handler error',
+                                         message.get('event'))
+            if message.get('ack'):
+                self._respond(message, handled=False)
+            return
+        if message.get('ack'):
+            self._respond(message, **messages.args_fields(to_args(result)))
+
+    def _handle_response(self, message: Any) -> None:
+        if message['to'] != self.host_id:
+            return
+        host_id = message['host_id']
+        self._peers.touch(host_id)
+        request = self._requests.get(message['id'])
+        if request is None:
+            return  # too late
+        if request.kind == 'call':
+            if 'sids' in message:
+                sids = message['sids']
+                request.announce(host_id, sids if isinstance(sids, list) else [])
+            elif isinstance(message.get('sid'), str):
+                request.answer(message['sid'], ack_value(messages.response_args(message)))
+        elif request.kind == 'fetch_sockets':
+            sockets = message.get('sockets')
+            namespace = message.get('namespace') or '/'
+            request.report(host_id, [ClusterSocket.from_json(item, namespace, host_id)
+                                     for item in (sockets if isinstance(sockets, list)
+                                                  else [])])
+        elif message.get('handled') is False:
+            request.report(host_id, has_value=False)
+        else:
+            request.report(host_id, ack_value(messages.response_args(message)))
+
     # -- the listener ----------------------------------------------------------------------
     def _thread(self) -> None:
         """The listener: handle every message ``_listen()`` produces.
 
         If ``_listen()`` fails it is started again after a backoff delay.
         """
+        if self.server is not None and not self.write_only:
+            self.server.start_background_task(self._heartbeats)
         backoff = Backoff()
         while True:
             listener = self._listen()
@@ -336,6 +642,9 @@ class PubSubManager(Manager):
         logger = self._get_logger()
         try:
             message = messages.decode(raw, self.json)
+        except messages.UnknownMethod as exc:  # a newer peer's: not for us
+            logger.debug('Skipping pubsub message: %s', exc)
+            return
         except ValueError as exc:
             self._repeated.log(logger, logging.WARNING, self.channel, 'invalid message',
                                'Skipping invalid pubsub message (%s): %.200r', exc, raw)
@@ -350,8 +659,11 @@ class PubSubManager(Manager):
                 return
         method = message['method']
         if method != 'callback' and message.get('host_id') == self.host_id:
+            if method == 'heartbeat':
+                self._heard_myself()
             return  # published by this process, already applied here
-        logger.info('pubsub message: {}'.format(method))
+        if method != 'heartbeat':  # every few seconds from each process: not logged
+            logger.info('pubsub message: {}'.format(method))
         try:
             getattr(self, '_handle_' + method)(message)
         except Exception:
@@ -360,6 +672,24 @@ class PubSubManager(Manager):
     def _sleep(self, seconds: float) -> None:
         """Sleep between two attempts to reach the broker."""
         sleep(seconds)
+
+
+def _event(message: Any) -> Tuple[str, List[Any]]:
+    """The event name and arguments of a request; ValueError when malformed."""
+    event = message.get('event')
+    if not isinstance(event, str):
+        raise ValueError('event name is not a string')
+    return event, messages.request_args(message)
+
+
+def _json_room(room: Any) -> Any:
+    """A room, sid or list of them, as JSON can carry it."""
+    return list(room) if room is not None and is_room_list(room) else room
+
+
+def _left(deadline: float) -> float:
+    """Seconds until ``deadline`` (a ``time.monotonic()`` value), at least 1 ms."""
+    return max(deadline - time.monotonic(), 0.001)
 
 
 __all__ = ['PubSubManager']

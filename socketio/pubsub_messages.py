@@ -10,6 +10,18 @@ Pure functions, no I/O. The message dicts are those of python-socketio 5.14+
     {'method': 'enter_room' | 'leave_room', 'sid', 'room', 'namespace', 'host_id'}
     {'method': 'close_room', 'room', 'namespace', 'host_id'}
 
+and those of the cluster requests, which processes that do not know them
+ignore (python-socketio skips unknown methods; this module raises
+:class:`UnknownMethod`, which the listener skips quietly)::
+
+    {'method': 'heartbeat', 'host_id', 'interval', 'hello'}
+    {'method': 'request', 'type', 'id', 'host_id', 'namespace', ...}
+    {'method': 'response', 'id', 'host_id', 'to', ...}
+
+A ``request`` is answered by ``response`` messages addressed (``to``) to the
+``host_id`` that asked; its other fields depend on its ``type`` (see
+:data:`REQUEST_TYPES`).
+
 ``data`` is the list of event arguments (a tuple is several arguments, any
 other value, ``None`` included, one), as python-socketio 5.15.1 and later
 write it. When an argument holds bytes, ``binary`` is true and ``data`` is
@@ -43,7 +55,27 @@ REQUIRED_FIELDS: Dict[str, Tuple[str, ...]] = {
     'enter_room': ('sid', 'room'),
     'leave_room': ('sid', 'room'),
     'close_room': ('room',),
+    'heartbeat': ('host_id',),
+    'request': ('host_id', 'id', 'type'),
+    'response': ('host_id', 'to', 'id'),
 }
+
+#: The ``type`` of each cluster request, with its own fields (all requests
+#: have ``namespace``; those that select clients ``room`` and ``skip_sid``).
+REQUEST_TYPES: Dict[str, Tuple[str, ...]] = {
+    'fetch_sockets': (),                                   # answer: sockets
+    'sockets_join': ('rooms',),                            # no answer
+    'sockets_leave': ('rooms',),                           # no answer
+    'disconnect_sockets': ('close',),                      # no answer
+    'call': ('event', 'data', 'binary', 'timeout'),        # answers: sids, then each
+                                                           # client's sid and args
+    'server_event': ('event', 'data', 'binary', 'ack'),    # answer: args or handled=False
+}
+
+
+class UnknownMethod(ValueError):
+    """A well-formed message of a method this version does not know (a
+    newer peer's): skipped without a warning."""
 
 
 # -- arguments ----------------------------------------------------------------
@@ -128,6 +160,54 @@ def close_room_message(room: Any, namespace: Optional[str], host_id: str) -> Mes
             'host_id': host_id}
 
 
+def heartbeat_message(host_id: str, interval: float, hello: bool = False) -> Message:
+    """Build a ``heartbeat``: a listening process is alive (``hello``: it
+    just started, and asks the others to tell they are there)."""
+    return {'method': 'heartbeat', 'host_id': host_id, 'interval': interval,
+            'hello': hello}
+
+
+def request_message(kind: str, host_id: str, request_id: str, namespace: Optional[str],
+                    **fields: Any) -> Message:
+    """Build a cluster ``request`` of type ``kind``."""
+    message = {'method': 'request', 'type': kind, 'id': request_id, 'host_id': host_id,
+               'namespace': namespace or '/'}
+    message.update(fields)
+    return message
+
+
+def response_message(host_id: str, to: str, request_id: str, **fields: Any) -> Message:
+    """Build a ``response`` of ``host_id`` to the request ``request_id`` of ``to``."""
+    message = {'method': 'response', 'id': request_id, 'host_id': host_id, 'to': to}
+    message.update(fields)
+    return message
+
+
+def event_fields(event: str, args: Sequence[Any]) -> Message:
+    """The ``event``, ``data`` and ``binary`` fields of a request that
+    carries an event with arguments ``args`` (``data`` is their list, as in
+    :func:`emit_message`)."""
+    packed, binary = pack_args(args)
+    return {'event': event, 'data': packed, 'binary': binary}
+
+
+def args_fields(args: Sequence[Any]) -> Message:
+    """The ``args`` (and ``binary``) fields of a response carrying an
+    acknowledgement's arguments."""
+    packed, binary = pack_args(args)
+    return {'args': packed, 'binary': binary}
+
+
+def request_args(message: Message) -> List[Any]:
+    """The event arguments of a request built with :func:`event_fields`."""
+    return unpack_args(message.get('data'), message.get('binary'))
+
+
+def response_args(message: Message) -> List[Any]:
+    """The acknowledgement arguments of a response built with :func:`args_fields`."""
+    return unpack_args(message.get('args'), message.get('binary'))
+
+
 # -- reading ----------------------------------------------------------------------
 def emit_data(message: Message) -> Any:
     """Return the ``data`` argument for the local emit of an ``emit`` message.
@@ -177,6 +257,8 @@ def decode(raw: Any, json: Any) -> Message:
     method = raw.get('method')
     required = REQUIRED_FIELDS.get(method) if isinstance(method, str) else None
     if required is None:
+        if isinstance(method, str) and method:
+            raise UnknownMethod(f'unknown method {method!r}')
         raise ValueError(f'unknown method {method!r}')
     missing = [name for name in required if name not in raw]
     if missing:
@@ -191,6 +273,9 @@ def decode(raw: Any, json: Any) -> Message:
         if callback is not None and (not isinstance(callback, (list, tuple))
                                      or len(callback) != 3):
             raise ValueError('callback is not a (room, namespace, id) triple')
+    elif method in ('request', 'response'):
+        if not isinstance(raw['id'], str) or not isinstance(raw['host_id'], str):
+            raise ValueError(f'{method} id or host_id is not a string')
     return raw
 
 

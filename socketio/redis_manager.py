@@ -22,6 +22,7 @@ from .redis_base import (  # noqa: F401
     parse_redis_sentinel_url,
     parse_sentinel_url,
     redis_client,
+    unknown_command,
 )
 
 #: The standard client of the ``redis`` package, imported on first use (None
@@ -57,12 +58,17 @@ class RedisManager(RedisBase, PubSubManager):
 
     :param url: ``redis://``, ``rediss://``, ``unix://``, ``valkey://``,
         ``valkeys://`` (with valkey-py when it is installed, else redis-py),
-        ``redis+sentinel://`` or ``valkey+sentinel://`` URL.
+        ``redis+sentinel://`` or ``valkey+sentinel://`` URL, or a Redis
+        Cluster as ``redis+cluster://host1:port1,host2:port2`` (also
+        ``rediss+cluster``, ``valkey+cluster``, ``valkeys+cluster``): sharded
+        pub/sub on the node that owns the channel, subscribed again when
+        the channel moves or the node fails.
     :param channel: the channel name shared by all the servers.
     :param write_only: only publish (for external emitters).
     :param logger: a logger for the manager.
     :param json: a JSON module for the messages.
-    :param redis_options: keyword arguments for ``Redis.from_url()``.
+    :param redis_options: keyword arguments for ``Redis.from_url()`` (for a
+        cluster, for the cluster client and the node clients).
     :param options: ``secret``, ``max_buffered_messages`` and
         ``signature_window``, as in :class:`~socketio.PubSubManager`.
     """
@@ -79,15 +85,27 @@ class RedisManager(RedisBase, PubSubManager):
             try:
                 if self.redis is None:
                     self._redis_connect()
-                receivers = self.redis.publish(self.channel, payload)
+                receivers = self._publish_payload(module, payload)
                 if isinstance(receivers, int):
                     self._listeners_seen = receivers
                 return receivers
-            except (client_error(module), OSError):
-                self.redis = None  # the next attempt connects again
+            except client_error(module):
+                self._reset_client()  # the next attempt connects again
                 if not retry:
                     raise
         return None
+
+    def _publish_payload(self, module: Any, payload: str) -> Any:
+        """PUBLISH, or SPUBLISH on a Redis Cluster that has it."""
+        if not self._sharded:
+            return self.redis.publish(self.channel, payload)
+        try:
+            return self.redis.spublish(self.channel, payload)
+        except client_error(module) as exc:
+            if not unknown_command(exc):
+                raise
+            self._sharded = False  # before Redis 7: PUBLISH reaches every node
+            return self.redis.publish(self.channel, payload)
 
     def _broker_ready(self) -> bool:
         if self.redis is None:
@@ -95,15 +113,37 @@ class RedisManager(RedisBase, PubSubManager):
         try:
             return bool(self.redis.ping())
         except Exception:
-            self.redis = None
+            self._reset_client()
             raise
+
+    def _reset_client(self) -> None:
+        """Forget the client (the next use connects again); a cluster
+        client, which holds a connection to each node, is closed."""
+        client, self.redis = self.redis, None
+        if client is not None and self.cluster:
+            try:
+                client.close()
+            except Exception:  # the connections are gone anyway
+                pass
+
+    def _cluster_pubsub(self) -> Any:
+        """A pub/sub object on the cluster node that owns the channel's
+        slot, as a fresh look at the cluster's layout tells."""
+        cluster = redis_client(self._required_module(), self.redis_url, self.redis_options)
+        try:
+            return self._node_pubsub(cluster)
+        finally:
+            cluster.close()
 
     def _wait_for_listeners(self) -> None:
         """Wait until the channel has as many subscribers as the last publish
         before the outage reached (or LISTENER_WAIT_MAX seconds)."""
         deadline = time.monotonic() + LISTENER_WAIT_MAX
         while time.monotonic() < deadline:
-            counts = self.redis.pubsub_numsub(self.channel)
+            if self._sharded:
+                counts = self.redis.pubsub_shardnumsub(self.channel)
+            else:
+                counts = self.redis.pubsub_numsub(self.channel)
             if counts and counts[0][1] >= self._listeners_seen:
                 return
             self._sleep(0.05)
@@ -114,15 +154,23 @@ class RedisManager(RedisBase, PubSubManager):
         while True:
             pubsub = None
             try:
-                self._redis_connect()
+                if self.cluster:  # subscribe on the node that owns the channel's slot
+                    self.pubsub = self._cluster_pubsub()
+                else:
+                    self._redis_connect()
                 pubsub = self.pubsub
-                pubsub.subscribe(self.channel)
+                if self._sharded:
+                    pubsub.ssubscribe(self.channel)
+                else:
+                    pubsub.subscribe(self.channel)
                 backoff.recovered(self._get_logger(), self.broker_name)
                 for item in pubsub.listen():
                     yield item
-                error = 'subscription ended'
+                error = 'subscription ended'  # e.g. the channel's slot moved
             except Exception as exc:
                 error = str(exc)
+                if self._sharded and unknown_command(exc):
+                    self._sharded = False  # before Redis 7: SUBSCRIBE on any node
             if pubsub is not None:
                 try:
                     pubsub.close() if hasattr(pubsub, 'close') else pubsub.reset()

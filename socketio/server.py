@@ -9,12 +9,16 @@ from typing import Any, Callable, Optional
 import engineio
 
 from . import manager, base_server, exceptions, packet  # noqa: F401
+from .acks import with_timeout
 from .endpoint import Endpoint
+from .recovery import ServerRecovery
 from .base_server import BaseServer, default_logger  # noqa: F401
+from .cluster_base import CallResults, ClusterList
+from .long_polling import handle_wsgi
 from .payload import ack_args, event_name, forget_callback, to_args
 
 
-class Server(BaseServer, Endpoint):
+class Server(BaseServer, ServerRecovery, Endpoint):
     """A Socket.IO server for standard applications.
 
     :param client_manager: the client manager; by default an in-memory
@@ -28,6 +32,13 @@ class Server(BaseServer, Endpoint):
     :param always_connect: accept every connection before the ``connect``
         handler runs (a refusal then disconnects the client).
     :param namespaces: namespaces accepted without handlers, or ``'*'``.
+    :param connection_state_recovery: a dict of options (or True) to let
+        clients recover their session after a temporary disconnection; see
+        :doc:`recovery`.
+    :param max_pending_callbacks: callbacks kept per client while they wait
+        for an acknowledgement (default 1,000; 0: no limit).
+    :param max_payload_packets: packets accepted in one long-polling request
+        (default: one per 10 bytes of ``max_http_buffer_size``).
     :param kwargs: Engine.IO options (``async_mode``, ``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``engineio_logger``, ...).
@@ -43,18 +54,23 @@ class Server(BaseServer, Endpoint):
     def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,
              skip_sid: Any = None, namespace: Optional[str] = None,
              callback: Optional[Callable[..., Any]] = None,
-             ignore_queue: bool = False) -> None:
+             ignore_queue: bool = False, timeout: Optional[float] = None,
+             on_timeout: Optional[Callable[[], Any]] = None) -> None:
         """Emit an event to one client, a room, several rooms or everyone.
 
         ``to`` (or its alias ``room``) is a sid, a room name or a list of
         them; None broadcasts to the namespace. ``skip_sid`` leaves out one
         sid or a list of sids. ``data`` may be any JSON value or bytes; a
         tuple sends several arguments. ``callback`` is called with the
-        client's acknowledgement. ``ignore_queue=True`` emits to this
-        process's clients only, without the message queue.
+        client's acknowledgement. With ``timeout`` (seconds) the callback is
+        dropped if no acknowledgement came in time, and ``on_timeout()`` is
+        called instead. ``ignore_queue=True`` emits to this process's clients
+        only, without the message queue.
         """
         namespace = namespace or '/'
         room = to or room
+        if timeout is not None or on_timeout is not None:
+            callback = with_timeout(callback, timeout, on_timeout)
         self.logger.info('emitting event "%s" to %s [%s]', event, room or 'all', namespace)
         self.manager.emit(event, data, namespace, room=room, skip_sid=skip_sid,
                           callback=callback, ignore_queue=ignore_queue)
@@ -135,14 +151,12 @@ class Server(BaseServer, Endpoint):
         that process, unless ``ignore_queue`` is true.
         """
         namespace = namespace or '/'
-        if ignore_queue:
-            delete_it = self.manager.is_connected(sid, namespace)
-        else:
-            delete_it = self.manager.can_disconnect(sid, namespace)
-        if not delete_it:
+        if not ignore_queue and not self.manager.can_disconnect(sid, namespace):
             return
+        eio_sid = self.manager._claim_disconnect(sid, namespace)
+        if eio_sid is None:
+            return  # not connected, or another thread disconnects it
         self.logger.info('Disconnecting %s [%s]', sid, namespace)
-        eio_sid = self.manager.pre_disconnect(sid, namespace=namespace)
         self._drop_binary_packet(eio_sid, namespace)
         self._send_packet(eio_sid, self.packet_class(packet.DISCONNECT,
                                                      namespace=namespace))
@@ -165,6 +179,8 @@ class Server(BaseServer, Endpoint):
         ``reason.SERVER_DISCONNECT`` for every namespace of every client.
         """
         self.logger.info('Socket.IO is shutting down')
+        if self._recovery is not None:  # the clients may come back to another process
+            self._recovery.shutting_down = True
         # like eio.disconnect(), but without waiting for the packet queues to
         # drain, and leaving each closed socket to Engine.IO until it has sent
         # the CLOSE packet (a polling client only gets it with its next GET)
@@ -174,8 +190,12 @@ class Server(BaseServer, Endpoint):
 
     def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP request through Engine.IO (for an ASGI, aiohttp,
-        Sanic or Tornado integration)."""
-        return self.eio.handle_request(*args, **kwargs)
+        Sanic or Tornado integration). A long-polling POST of more packets
+        than Engine.IO decodes at once goes through it in several parts (see
+        :mod:`socketio.long_polling`)."""
+        if self._recovery is not None and not self.manager_initialized:
+            self._join_cluster()  # log the events of the cluster from now on
+        return handle_wsgi(self.eio, self.max_payload_packets, *args, **kwargs)
 
     # -- outgoing packets ------------------------------------------------------------
     def _emit_internal(self, eio_sid: str, event: str, data: Any,
@@ -251,11 +271,14 @@ class Server(BaseServer, Endpoint):
             self._handle_ack(eio_sid, pkt.namespace, pkt.id, pkt.data)
 
     def _handle_eio_disconnect(self, eio_sid: str, reason: Optional[str] = None) -> None:
+        kept = self._capture_sessions(eio_sid, reason) if self._recovery else None
         for namespace in list(self.manager.get_namespaces()):
             self._handle_disconnect(eio_sid, namespace, reason)
         self.environ.pop(eio_sid, None)
         self._binary_packet.pop(eio_sid, None)
         self._log_limits.forget(self.logger, eio_sid)
+        if kept:  # connection state recovery: recoverable once the client left
+            self._keep_sessions(kept)
 
     # -- Socket.IO packets from clients -----------------------------------------------
     def _handle_connect(self, eio_sid: str, namespace: Optional[str],
@@ -263,9 +286,11 @@ class Server(BaseServer, Endpoint):
         """A client asks to join ``namespace``: admit it (pre-connected) while
         the connect handler decides, then accept it or refuse it."""
         namespace = namespace or '/'
-        sid = None
+        sid = session = None
         if self._namespace_allowed(namespace):
-            sid = self.manager.pre_connect(eio_sid, namespace)
+            if self._recovery is not None:  # connection state recovery: pid and offset
+                data, session = self._take_session(namespace, data)
+            sid, session = self._pre_connect(eio_sid, namespace, session)
             if sid is None:
                 self._client_warning(eio_sid, 'connected twice',
                                      '%s is already connected to namespace %s', eio_sid,
@@ -278,10 +303,9 @@ class Server(BaseServer, Endpoint):
             self._send_packet(eio_sid, self.packet_class(
                 packet.CONNECT_ERROR, data='Unable to connect', namespace=namespace))
             return
-        if self.always_connect:
-            self._send_packet(eio_sid, self.packet_class(
-                packet.CONNECT, {'sid': sid}, namespace=namespace))
-            self.manager.connect(sid, namespace)
+        accept_first = self._accept_first(session)
+        if accept_first:
+            self._accept(eio_sid, sid, namespace, session)
         fail_reason = None
         try:
             success = self._trigger_connect(namespace, sid, self.environ.get(eio_sid),
@@ -296,7 +320,7 @@ class Server(BaseServer, Endpoint):
             success = False
         if success is False:
             fail_reason = fail_reason or exceptions.ConnectionRefusedError().error_args
-            if self.always_connect:
+            if accept_first:
                 self.manager.pre_disconnect(sid, namespace)
                 self._send_packet(eio_sid, self.packet_class(
                     packet.DISCONNECT, data=fail_reason, namespace=namespace))
@@ -304,10 +328,8 @@ class Server(BaseServer, Endpoint):
                 self._send_packet(eio_sid, self.packet_class(
                     packet.CONNECT_ERROR, data=fail_reason, namespace=namespace))
             self.manager.disconnect(sid, namespace, ignore_queue=True)
-        elif not self.always_connect:
-            self._send_packet(eio_sid, self.packet_class(
-                packet.CONNECT, {'sid': sid}, namespace=namespace))
-            self.manager.connect(sid, namespace)
+        elif not accept_first:
+            self._accept(eio_sid, sid, namespace, session)
 
     def _trigger_connect(self, namespace: str, sid: str, environ: Any,
                          auth: Any) -> Any:
@@ -330,13 +352,14 @@ class Server(BaseServer, Endpoint):
         namespace = namespace or '/'
         sid = self.manager.sid_from_eio_sid(eio_sid, namespace)
         self._drop_binary_packet(eio_sid, namespace)
-        if not self.manager.is_connected(sid, namespace):
+        if self.manager._claim_disconnect(sid, namespace) is None:
             # gone while its connect handler ran: connect() will forget it (no
-            # disconnect handler); unless it was accepted meanwhile
+            # disconnect handler), unless it was accepted meanwhile; or another
+            # thread disconnects it (its DISCONNECT packet and the end of its
+            # connection at once)
             if self.manager._leave_pre_connected(sid, namespace) or \
-                    not self.manager.is_connected(sid, namespace):
+                    self.manager._claim_disconnect(sid, namespace) is None:
                 return
-        self.manager.pre_disconnect(sid, namespace=namespace)
         self._finish_disconnect(sid, namespace, reason or self.reason.CLIENT_DISCONNECT)
 
     def _handle_event(self, eio_sid: str, namespace: Optional[str], id: Optional[int],
@@ -383,6 +406,83 @@ class Server(BaseServer, Endpoint):
                                  eio_sid, namespace)
             return
         self.manager.trigger_callback(sid, id, data)
+
+    # -- the cluster (docs/cluster.rst) ----------------------------------------------
+    def call_all(self, event: str, data: Any = None, to: Any = None,
+                 namespace: Optional[str] = None, skip_sid: Any = None,
+                 timeout: float = 60, room: Any = None,
+                 ignore_queue: bool = False) -> CallResults:
+        """Emit an event to a room, a list of rooms or sids, or everyone
+        (``to`` None) of every server process, each client with an
+        acknowledgement id of its own, and return the answers that arrived
+        within ``timeout`` seconds: ``{sid: answer}``, each answer shaped as
+        :meth:`call` returns it. The result's ``missing_sids`` and
+        ``missing_hosts`` tell who did not answer in time.
+        """
+        if not self.async_handlers:
+            raise RuntimeError('Cannot use call_all() when async_handlers is False.')
+        self._join_cluster()
+        return self.manager.call_all(event, data, namespace or '/',
+                                     room=room if to is None else to,
+                                     skip_sid=skip_sid, timeout=timeout,
+                                     ignore_queue=ignore_queue)
+
+    def fetch_sockets(self, namespace: Optional[str] = None, room: Any = None,
+                      timeout: float = 5, to: Any = None, skip_sid: Any = None,
+                      ignore_queue: bool = False) -> ClusterList:
+        """Return the connected clients of a room, a list of rooms or the
+        whole namespace (``room`` None) in every server process that answers
+        within ``timeout`` seconds, as :class:`~socketio.ClusterSocket` objects.
+        The list's ``missing_hosts`` names the processes that did not answer.
+        """
+        self._join_cluster()
+        return self.manager.fetch_sockets(namespace or '/',
+                                          room=room if to is None else to,
+                                          skip_sid=skip_sid, timeout=timeout,
+                                          ignore_queue=ignore_queue)
+
+    def sockets_join(self, rooms: Any, namespace: Optional[str] = None,
+                     room: Any = None, to: Any = None, skip_sid: Any = None,
+                     ignore_queue: bool = False) -> None:
+        """Put the clients of a room, a list of rooms or the whole namespace
+        (``room`` None) of every server process in ``rooms`` (one or a list)."""
+        self.manager.sockets_join(rooms, namespace or '/',
+                                  room=room if to is None else to,
+                                  skip_sid=skip_sid, ignore_queue=ignore_queue)
+
+    def sockets_leave(self, rooms: Any, namespace: Optional[str] = None,
+                      room: Any = None, to: Any = None, skip_sid: Any = None,
+                      ignore_queue: bool = False) -> None:
+        """Take the clients of a room, a list of rooms or the whole namespace
+        (``room`` None) of every server process out of ``rooms``."""
+        self.manager.sockets_leave(rooms, namespace or '/',
+                                   room=room if to is None else to,
+                                   skip_sid=skip_sid, ignore_queue=ignore_queue)
+
+    def disconnect_sockets(self, namespace: Optional[str] = None, room: Any = None,
+                           close: bool = False, to: Any = None, skip_sid: Any = None,
+                           ignore_queue: bool = False) -> None:
+        """Disconnect the clients of a room, a list of rooms or the whole
+        namespace (``room`` None) of every server process from the namespace;
+        with ``close=True`` close their connections (all their namespaces)."""
+        self.manager.disconnect_sockets(namespace or '/',
+                                        room=room if to is None else to,
+                                        skip_sid=skip_sid, close=close,
+                                        ignore_queue=ignore_queue)
+
+    def server_side_emit(self, event: str, data: Any = None,
+                         namespace: Optional[str] = None,
+                         timeout: Optional[float] = None) -> Optional[ClusterList]:
+        """Send an event to the other server processes, whose handlers are
+        registered with :meth:`on_server_event` (``data`` as in :meth:`emit`).
+        With a ``timeout`` wait for their answers and return them, one per
+        process that has a handler (``missing_hosts``: those that did not
+        answer in time); else return None at once.
+        """
+        if timeout is not None:
+            self._join_cluster()
+        return self.manager.server_side_emit(event, data, namespace or '/',
+                                             timeout=timeout)
 
 
 class SessionContext(base_server.BaseSessionContext):

@@ -145,7 +145,10 @@ def test_malformed_packets_are_logged_and_ignored(hostile: Any, transports: Any,
     assert received[:len(sequences)] == list(range(len(sequences)))
     bad = [r for r in caplog.records if r.name == 'socketio.client' and
            r.levelno >= logging.WARNING]
-    assert len(bad) >= len(GARBAGE) // 2  # each unusable packet is reported
+    # the first unusable packet is reported in full, the others counted (a
+    # server cannot flood the client's logs)
+    invalid = [r for r in bad if 'Invalid packet from the server' in r.getMessage()]
+    assert len(invalid) == 1, [r.getMessage() for r in bad]
     assert all('Traceback' not in r.getMessage() for r in bad)
 
 

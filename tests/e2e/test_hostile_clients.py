@@ -10,8 +10,11 @@ oversize payload may be closed.
 """
 from __future__ import annotations
 
+import json
 import logging
 import threading
+import urllib.error
+import urllib.request
 from typing import Any, List
 
 import engineio
@@ -265,3 +268,42 @@ def test_one_client_cannot_flood_the_logs(live, caplog):
         marker.close()
     finally:
         bad.close()
+
+
+def test_an_oversize_long_polling_body_is_logged_with_its_size(live, caplog):
+    """Engine.IO refuses a POST body over ``max_http_buffer_size``; the
+    server says so once per client, with the sid and the size."""
+    sio, state, url = live
+    base = url + '/socket.io/?EIO=4&transport=polling'
+    with urllib.request.urlopen(base, timeout=10) as response:
+        eio_sid = json.loads(response.read()[1:])['sid']
+    session = f'{base}&sid={eio_sid}'
+
+    def poll() -> None:  # a long-polling client always has a GET waiting
+        try:
+            while True:
+                with urllib.request.urlopen(session, timeout=10) as response:
+                    if b'1' == response.read()[:1]:
+                        return  # CLOSE
+        except (OSError, urllib.error.URLError):
+            return
+
+    poller = threading.Thread(target=poll, daemon=True)
+    poller.start()
+    size = BUFFER + 1000
+
+    def post() -> None:  # Engine.IO's answer (or none) does not matter here
+        request = urllib.request.Request(session, data=b'4' + b'x' * (size - 1), method='POST')
+        try:
+            urllib.request.urlopen(request, timeout=5).close()
+        except OSError:  # HTTPError, a reset or a timeout (Werkzeug, unread body)
+            pass
+
+    posts = [threading.Thread(target=post, daemon=True) for _ in range(3)]
+    for thread in posts:
+        thread.start()
+    for thread in posts:
+        thread.join(10)
+    poller.join(10)
+    line = expect_one_line(caplog, [eio_sid], f'with {size} bytes')
+    assert f'max_http_buffer_size, {BUFFER}' in line.getMessage()

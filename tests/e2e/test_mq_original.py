@@ -30,3 +30,20 @@ def test_mixed_cluster_with_the_original(kind, tmp_path):
         check_callbacks(c)
         check_rooms(c)
         check_disconnects(c)
+        check_cluster_requests_ignored(c)
+
+
+def check_cluster_requests_ignored(c):
+    """Our cluster requests and heartbeats reach the original, which skips
+    them without a word: it is not a peer (it sends no heartbeat), so our
+    server neither waits for it nor reports it, and it goes on working."""
+    p = c.peers
+    result = p['a1'].ask('fetch', {'timeout': 5})
+    assert sorted(s['sid'] for s in result['sockets']) == sorted(
+        peer.sid for name, peer in p.items() if name[0] == 'a' and peer.client.connected)
+    assert result['missing_hosts'] == []
+    assert p['a2'].ask('server_emit', {'event': 'ping', 'data': 'x', 'timeout': 5}) == \
+        {'answers': [], 'hosts': [], 'missing_hosts': []}
+    assert p['a1'].ask('sockets_join', {'rooms': 'mixed', 'room': p['a2'].sid}) == 'ok'
+    check_callbacks(c)
+    assert 'Traceback' not in c.log('B') and 'ERROR' not in c.log('B'), c.log('B')

@@ -57,3 +57,43 @@ def test_memory_is_bounded(caplog):
         for kind in range(log_limits.MAX_KINDS + 10):
             limits.log(logger, logging.WARNING, 'one', f'kind {kind}', 'kind %s', kind)
         assert len(limits._seen['one']) == log_limits.MAX_KINDS
+
+
+def _lines(caplog, text):
+    return [r.getMessage() for r in caplog.records if text in r.getMessage()]
+
+
+def test_a_server_cannot_flood_a_client_log(caplog):
+    import asyncio
+
+    import socketio
+    client = socketio.Client(logger=logging.getLogger('tests.client'))
+    aclient = socketio.AsyncClient(logger=logging.getLogger('tests.client'))
+    with caplog.at_level(logging.WARNING):
+        for _ in range(100):
+            client._on_eio_message('9 not a packet')
+            client._handle_eio_message('30[1]')  # an ack nobody waits for
+            asyncio.run(aclient._on_eio_message('9 not a packet'))
+    assert len(_lines(caplog, 'Invalid packet from the server')) == 2  # one per client
+    assert _lines(caplog, 'Unknown callback received') == [
+        'Unknown callback received, ignoring.']
+
+
+def test_a_client_cannot_flood_the_manager_log_with_acks(caplog):
+    import socketio
+    mgr = socketio.Manager()
+    socketio.Server(client_manager=mgr, async_mode='threading',
+                    logger=logging.getLogger('tests.manager'))
+    first = mgr.connect('e1', '/')
+    second = mgr.connect('e2', '/')
+    with caplog.at_level(logging.WARNING):
+        for ack_id in range(1, 200):
+            mgr.trigger_callback(first, ack_id, [])
+        mgr.trigger_callback(second, 7, [])
+    assert len(_lines(caplog, f'Unknown callback received from {first}')) == 1
+    assert len(_lines(caplog, f'Unknown callback received from {second}')) == 1
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        mgr.disconnect(first, '/')
+    assert _lines(caplog, 'were not logged') == [
+        f'198 more findings of "unknown callback" from {first} were not logged']

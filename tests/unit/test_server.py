@@ -768,6 +768,7 @@ def test_handle_disconnect_unknown_client():
     mgr = mock.MagicMock()
     mgr.get_namespaces.return_value = ['/']
     mgr.is_connected.return_value = False
+    mgr._claim_disconnect.return_value = None  # not connected
     s = socketio.Server(client_manager=mgr)
     s._handle_eio_disconnect('123')
     mgr.disconnect.assert_not_called()
@@ -809,12 +810,11 @@ def test_server_disconnect_uses_can_disconnect_unless_ignore_queue():
     s = socketio.Server(client_manager=mgr)
     s.disconnect('1', '/foo')
     mgr.can_disconnect.assert_called_once_with('1', '/foo')
-    mgr.pre_disconnect.assert_not_called()
-    mgr.is_connected.return_value = True
-    mgr.pre_disconnect.return_value = '123'
+    mgr._claim_disconnect.assert_not_called()
+    mgr._claim_disconnect.return_value = '123'  # connected: now marked as leaving
     s.disconnect('1', '/foo', ignore_queue=True)
-    mgr.is_connected.assert_called_once_with('1', '/foo')
-    mgr.pre_disconnect.assert_called_once_with('1', namespace='/foo')
+    mgr.can_disconnect.assert_called_once()
+    mgr._claim_disconnect.assert_called_once_with('1', '/foo')
     s.eio.send.assert_called_once_with('123', '1/foo,')
     mgr.disconnect.assert_called_once_with('1', '/foo', ignore_queue=True)
 

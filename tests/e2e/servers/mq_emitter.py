@@ -6,7 +6,10 @@ were published. Commands are objects: ``{"op": "emit", "event", "data", "to", "s
 "binary"}``, ``{"op": "disconnect", "sid"}``, ``{"op": "enter_room" |
 "leave_room", "sid", "room"}``, ``{"op": "close_room", "room"}``,
 ``{"op": "garbage"}`` (publishes invalid messages straight on the channel) and
-``{"op": "publish_raw", "message"}`` (publishes a message dict as it is, unsigned).
+``{"op": "publish_raw", "message"}`` (publishes a message dict as it is, unsigned),
+and the cluster actions ``{"op": "sockets_join" | "sockets_leave", "rooms", "room"}``,
+``{"op": "disconnect_sockets", "room", "close"}`` and ``{"op": "server_emit", "event",
+"data"}`` (without answers).
 """
 import asyncio
 import json
@@ -36,6 +39,13 @@ def run_command(mgr, command):
         return mgr.close_room(command['room'], '/')
     if op == 'publish_raw':  # straight to the broker: not signed by the manager
         return mgr._publish(command['message'])
+    if op in ('sockets_join', 'sockets_leave'):
+        return getattr(mgr, op)(command['rooms'], '/', room=command.get('room'))
+    if op == 'disconnect_sockets':
+        return mgr.disconnect_sockets('/', room=command.get('room'),
+                                      close=command.get('close', False))
+    if op == 'server_emit':
+        return mgr.server_side_emit(command['event'], command.get('data'), '/')
     raise ValueError(op)
 
 

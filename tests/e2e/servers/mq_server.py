@@ -11,6 +11,12 @@ Clients drive it with events: ``join`` (enter a room), ``emit`` (emit as told),
 ``kick`` (disconnect a sid), ``enter`` / ``leave`` (move any sid in or out of
 a room), ``close`` (close a room), ``stats`` (the manager's counters). The
 environment variable MQ_OPTIONS may hold JSON of more manager arguments.
+
+Cluster requests (docs/cluster.rst), where the release has them:
+``call_all``, ``fetch``, ``sockets_join``, ``sockets_leave``,
+``disconnect_sockets``, ``server_emit`` (their arguments in one dict, the
+result as JSON) and ``host_id``. Server-side events: ``ping`` answers
+``pong:<host_id>:<data>``, ``note`` is recorded and ``notes`` returns them.
 """
 import json
 import logging
@@ -84,6 +90,13 @@ def sync_app(mgr):
     def stats(sid, *_):
         return counters(mgr)
 
+    if hasattr(sio, 'call_all'):
+        ops = ClusterOps(sio, mgr)
+        for name in CLUSTER_OPS:
+            sio.on(name, getattr(ops, name))
+        sio.on_server_event('ping', ops.on_ping)
+        sio.on_server_event('note', ops.on_note)
+
     return socketio.WSGIApp(sio)
 
 
@@ -131,7 +144,111 @@ def async_app(mgr):
     async def stats(sid, *_):
         return counters(mgr)
 
+    if hasattr(sio, 'call_all'):
+        ops = AsyncClusterOps(sio, mgr)
+        for name in CLUSTER_OPS:
+            sio.on(name, getattr(ops, name))
+        sio.on_server_event('ping', ops.on_ping)
+        sio.on_server_event('note', ops.on_note)
+
     return socketio.ASGIApp(sio)
+
+
+CLUSTER_OPS = ('call_all', 'fetch', 'sockets_join', 'sockets_leave', 'disconnect_sockets',
+               'server_emit', 'host_id', 'notes')
+
+
+def call_result(results):
+    return {'answers': dict(results), 'missing_sids': results.missing_sids,
+            'missing_hosts': results.missing_hosts}
+
+
+def fetch_result(sockets):
+    return {'sockets': [dict(s._asdict(), rooms=sorted(map(str, s.rooms))) for s in sockets],
+            'missing_hosts': sockets.missing_hosts}
+
+
+def server_emit_result(answers):
+    if answers is None:
+        return None
+    return {'answers': list(answers), 'hosts': answers.hosts,
+            'missing_hosts': answers.missing_hosts}
+
+
+class ClusterOps:
+    """The cluster requests for clients to drive, on a ``socketio.Server``."""
+
+    def __init__(self, sio, mgr):
+        self.sio, self.mgr, self.received = sio, mgr, []
+
+    def call_all(self, sid, spec):
+        return call_result(self.sio.call_all(spec['event'], spec.get('data'), to=spec.get('to'),
+                                             skip_sid=spec.get('skip_sid'),
+                                             timeout=spec.get('timeout', 10)))
+
+    def fetch(self, sid, spec):
+        return fetch_result(self.sio.fetch_sockets(room=spec.get('room'),
+                                                   timeout=spec.get('timeout', 5)))
+
+    def sockets_join(self, sid, spec):
+        self.sio.sockets_join(spec['rooms'], room=spec.get('room'))
+        return 'ok'
+
+    def sockets_leave(self, sid, spec):
+        self.sio.sockets_leave(spec['rooms'], room=spec.get('room'))
+        return 'ok'
+
+    def disconnect_sockets(self, sid, spec):
+        self.sio.disconnect_sockets(room=spec.get('room'), close=spec.get('close', False))
+        return 'ok'
+
+    def server_emit(self, sid, spec):
+        return server_emit_result(self.sio.server_side_emit(
+            spec['event'], spec.get('data'), timeout=spec.get('timeout')))
+
+    def host_id(self, sid, *_):
+        return self.mgr.host_id
+
+    def notes(self, sid, *_):
+        return self.received
+
+    def on_ping(self, data):
+        return f'pong:{self.mgr.host_id}:{data}'
+
+    def on_note(self, *args):
+        self.received.append(list(args))
+
+
+class AsyncClusterOps(ClusterOps):
+    """The same on a ``socketio.AsyncServer``."""
+
+    async def call_all(self, sid, spec):
+        return call_result(await self.sio.call_all(
+            spec['event'], spec.get('data'), to=spec.get('to'), skip_sid=spec.get('skip_sid'),
+            timeout=spec.get('timeout', 10)))
+
+    async def fetch(self, sid, spec):
+        return fetch_result(await self.sio.fetch_sockets(room=spec.get('room'),
+                                                         timeout=spec.get('timeout', 5)))
+
+    async def sockets_join(self, sid, spec):
+        await self.sio.sockets_join(spec['rooms'], room=spec.get('room'))
+        return 'ok'
+
+    async def sockets_leave(self, sid, spec):
+        await self.sio.sockets_leave(spec['rooms'], room=spec.get('room'))
+        return 'ok'
+
+    async def disconnect_sockets(self, sid, spec):
+        await self.sio.disconnect_sockets(room=spec.get('room'), close=spec.get('close', False))
+        return 'ok'
+
+    async def server_emit(self, sid, spec):
+        return server_emit_result(await self.sio.server_side_emit(
+            spec['event'], spec.get('data'), timeout=spec.get('timeout')))
+
+    async def on_ping(self, data):
+        return f'pong:{self.mgr.host_id}:{data}'
 
 
 def main():
