@@ -42,13 +42,10 @@ def check_redis_url(url: str) -> str:
     return scheme
 
 
-def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, Any]]:
-    """Split ``redis+sentinel://[[user]:password@]h1:p1,h2:p2/db/service``.
-
-    Returns ``(sentinels, service_name, connection_kwargs)``.
-    """
-    parsed = urlparse(url)
-    netloc = parsed.netloc
+def _hosts_and_credentials(netloc: str, default_port: int
+                           ) -> Tuple[List[Tuple[str, int]], Dict[str, Any]]:
+    """Split ``[[user]:password@]h1:p1,h2:p2`` into ``[(host, port), ...]``
+    and the ``username``/``password`` keyword arguments."""
     kwargs: Dict[str, Any] = {}
     if '@' in netloc:
         credentials, netloc = netloc.rsplit('@', 1)
@@ -57,10 +54,20 @@ def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, 
             kwargs['username'] = unquote(username)
         if password:
             kwargs['password'] = unquote(password)
-    sentinels = []
+    hosts = []
     for host_port in netloc.split(','):
         host, _, port = host_port.rpartition(':') if ':' in host_port else (host_port, '', '')
-        sentinels.append((host or 'localhost', int(port or 26379)))
+        hosts.append((host or 'localhost', int(port or default_port)))
+    return hosts, kwargs
+
+
+def parse_sentinel_url(url: str) -> Tuple[List[Tuple[str, int]], str, Dict[str, Any]]:
+    """Split ``redis+sentinel://[[user]:password@]h1:p1,h2:p2/db/service``.
+
+    Returns ``(sentinels, service_name, connection_kwargs)``.
+    """
+    parsed = urlparse(url)
+    sentinels, kwargs = _hosts_and_credentials(parsed.netloc, 26379)
     parts = [part for part in parsed.path.split('/') if part]
     if parts and parts[0].isdigit():
         kwargs['db'] = int(parts.pop(0))
@@ -85,19 +92,7 @@ def parse_cluster_url(url: str) -> Tuple[List[Tuple[str, int]], Dict[str, Any]]:
     Returns ``(startup_nodes, connection_kwargs)``.
     """
     scheme, _, rest = url.partition('://')
-    netloc = rest.split('/', 1)[0].split('?', 1)[0]
-    kwargs: Dict[str, Any] = {}
-    if '@' in netloc:
-        credentials, netloc = netloc.rsplit('@', 1)
-        username, _, password = credentials.partition(':')
-        if username:
-            kwargs['username'] = unquote(username)
-        if password:
-            kwargs['password'] = unquote(password)
-    nodes = []
-    for host_port in netloc.split(','):
-        host, _, port = host_port.rpartition(':') if ':' in host_port else (host_port, '', '')
-        nodes.append((host or 'localhost', int(port or 6379)))
+    nodes, kwargs = _hosts_and_credentials(rest.split('/', 1)[0].split('?', 1)[0], 6379)
     if scheme.lower().startswith(('rediss', 'valkeys')):
         kwargs['ssl'] = True
     return nodes, kwargs
