@@ -8,7 +8,7 @@ most ``engineio.payload.Payload.max_decode_packets`` (16) packets per body,
 a class attribute, and drops a longer body with an error.
 
 The servers' ``handle_request`` (WSGI for :class:`~socketio.Server`, ASGI
-for :class:`~socketio.AsyncServer`) hands such a body to Engine.IO as
+and aiohttp for :class:`~socketio.AsyncServer`) hands such a body to Engine.IO as
 several requests of at most 16 packets each, in order, through Engine.IO's
 public ``handle_request``: nothing of Engine.IO is changed, for this server
 or any other in the process. A body is accepted up to
@@ -16,7 +16,7 @@ or any other in the process. A body is accepted up to
 ``max_payload_packets`` packets (by default one per 10 bytes of
 ``max_http_buffer_size``: 100,000 for the default 1 MB); beyond, the request
 is refused (400) and logged. Both findings are logged with the client's sid
-and the size, rate-limited per client (see :mod:`socketio.log_limits`).
+and the size, rate-limited per client (see :mod:`socketio.message_size`).
 """
 from __future__ import annotations
 
@@ -27,11 +27,9 @@ from urllib.parse import parse_qs
 
 from engineio import payload as eio_payload
 
-from .log_limits import RepeatedLog
+from . import message_size
 
 logger = logging.getLogger('socketio.server')
-#: what clients sent too much of, logged once in a while per client
-_refusals = RepeatedLog()
 
 #: bytes of ``max_http_buffer_size`` per packet accepted by default
 BYTES_PER_PACKET = 10
@@ -81,15 +79,6 @@ def _polling_post(method: Any, query_string: Any) -> bool:
         query.get('transport', ['polling'])[0] == 'polling'
 
 
-def _too_long(eio: Any, sid: Any, length: int) -> None:
-    """Log a body over ``max_http_buffer_size`` (Engine.IO refuses it with
-    no word in the logs)."""
-    _refusals.log(logger, logging.WARNING, sid, 'too large',
-                  'Refused a long-polling request of %s with %d bytes (more than '
-                  'max_http_buffer_size, %d)', sid, length, eio.max_http_buffer_size,
-                  stacklevel=3)
-
-
 def _split(eio: Any, limit: Optional[int], body: bytes,
            sid: Any) -> Tuple[Optional[List[bytes]], bool]:
     """``(bodies, refused)``: the bodies to hand to Engine.IO in turn (None:
@@ -100,7 +89,7 @@ def _split(eio: Any, limit: Optional[int], body: bytes,
         return None, False
     allowed = packet_limit(eio.max_http_buffer_size, limit)
     if count > allowed:
-        _refusals.log(logger, logging.WARNING, sid, 'too many packets',
+        message_size.refusals.log(logger, logging.WARNING, sid, 'too many packets',
                       'Refused a long-polling request of %s with %d packets (more than '
                       'max_payload_packets, %d)', sid, count, allowed, stacklevel=3)
         return None, True
@@ -120,7 +109,7 @@ def handle_wsgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any) -> An
     except ValueError:
         length = -1
     if length > eio.max_http_buffer_size:
-        _too_long(eio, parse_qs(environ['QUERY_STRING'])['sid'][0], length)
+        message_size.body_too_large(eio, parse_qs(environ['QUERY_STRING'])['sid'][0], length)
     if length <= 0 or length > eio.max_http_buffer_size:
         return eio.handle_request(environ, start_response)  # Engine.IO answers
     body = environ['wsgi.input'].read(length)
@@ -202,16 +191,21 @@ async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any)
     """``eio.handle_request(scope, receive, send)``, a long-polling POST of
     many packets going through it as several requests (other integrations,
     such as aiohttp's, go to Engine.IO unchanged)."""
+    if len(args) == 1 and not kwargs and getattr(eio, 'async_mode', None) == 'aiohttp':
+        return await handle_aiohttp(eio, limit, args[0])
     if len(args) != 3 or kwargs or not isinstance(args[0], dict):
         return await eio.handle_request(*args, **kwargs)
     scope, receive, send = args
     query = scope.get('query_string') or b''
+    if scope.get('type') == 'websocket':
+        return await eio.handle_request(scope, *message_size.watch_websocket(
+            eio, scope, receive, send))
     if scope.get('type') != 'http' or not _polling_post(
             scope.get('method'), query.decode('latin-1')):
         return await eio.handle_request(scope, receive, send)
     length = _content_length(scope.get('headers'))
     if length > eio.max_http_buffer_size:
-        _too_long(eio, parse_qs(query.decode('latin-1'))['sid'][0], length)
+        message_size.body_too_large(eio, parse_qs(query.decode('latin-1'))['sid'][0], length)
     if length <= 0 or length > eio.max_http_buffer_size:
         return await eio.handle_request(scope, receive, send)  # Engine.IO answers
     body = b''
@@ -244,3 +238,57 @@ async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any)
                 await send(message)
             return None
     return None
+
+
+# -- aiohttp (socketio.AsyncServer, a route to its handle_request) -------------------
+async def handle_aiohttp(eio: Any, limit: Optional[int], request: Any) -> Any:
+    """``eio.handle_request(request)`` for an aiohttp request, a long-polling
+    POST of many packets going through it as several requests (each an
+    :class:`_AiohttpPart` of the original)."""
+    if not _polling_post(request.method, request.query_string):
+        return await eio.handle_request(request)
+    length = request.content_length or 0
+    sid = request.query.get('sid')
+    if length > eio.max_http_buffer_size:
+        message_size.body_too_large(eio, sid, length)
+    if length <= 0 or length > eio.max_http_buffer_size:
+        return await eio.handle_request(request)  # Engine.IO answers
+    body = await request.content.read(length)
+    bodies, refused = _split(eio, limit, body, sid)
+    if refused:
+        from aiohttp import web
+        return web.Response(status=400, text='Too many packets in payload')
+    response = None
+    for part in bodies or [body]:
+        response = await eio.handle_request(_AiohttpPart(request, part))
+        if getattr(response, 'status', 200) != 200:
+            break  # Engine.IO refused a part: that is the answer
+    return response
+
+
+class _AiohttpPart:
+    """An aiohttp request whose body is ``body``, a part of the original's
+    (the rest of the request is the original's)."""
+
+    def __init__(self, request: Any, body: bytes) -> None:
+        from multidict import CIMultiDict
+        self._request = request
+        self.content = _Body(body)
+        self.headers = CIMultiDict(request.headers)
+        self.headers['Content-Length'] = str(len(body))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._request, name)
+
+
+class _Body:
+    """The ``content`` stream of an :class:`_AiohttpPart`."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def read(self, n: int = -1) -> bytes:
+        if n < 0:
+            n = len(self._data)
+        data, self._data = self._data[:n], self._data[n:]
+        return data

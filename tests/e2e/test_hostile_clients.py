@@ -307,3 +307,23 @@ def test_an_oversize_long_polling_body_is_logged_with_its_size(live, caplog):
     poller.join(10)
     line = expect_one_line(caplog, [eio_sid], f'with {size} bytes')
     assert f'max_http_buffer_size, {BUFFER}' in line.getMessage()
+
+
+def test_an_oversize_websocket_message_is_logged_on_asgi(live, caplog):
+    """Over WebSocket, Engine.IO closes the connection of a message over
+    ``max_http_buffer_size``; under ASGI the server logs the sid and size
+    (the WSGI integrations give Engine.IO the socket itself: no size seen)."""
+    sio, state, url = live
+    if isinstance(sio, socketio.Server):
+        pytest.skip('WSGI: Engine.IO reads the WebSocket itself (docs/security.rst)')
+    bad = Hostile(url)
+    try:
+        message = '2["big","' + 'x' * BUFFER + '"]'
+        bad.send(message)
+        assert bad.closed.wait(10), 'Engine.IO closes the connection'
+        line = expect_one_line(caplog, [bad.eio_sid], 'after a message of')
+        size = len('4' + message)  # the Engine.IO MESSAGE packet
+        assert f'of {size} bytes (more than max_http_buffer_size, {BUFFER})' in \
+            line.getMessage(), line.getMessage()
+    finally:
+        bad.close()

@@ -101,6 +101,14 @@ def test_js_200_events_over_long_polling(js: Dict[str, Any]) -> None:
     assert js['burst'] == list(range(200))
 
 
+def test_js_200_events_over_long_polling_on_aiohttp(node_modules: Any) -> None:
+    """An aiohttp application that routes the path to ``sio.handle_request``."""
+    process, url = start('aiohttp')
+    with process:
+        summary = run_node('recovery_client.js', url, 'burst', timeout=30)
+    assert summary == {'errors': [], 'burst': list(range(200))}
+
+
 @pytest.mark.broker
 def test_js_client_recovers_on_another_process_of_a_redis_cluster(node_modules: Any) -> None:
     require_service('127.0.0.1', 6379, 'Redis')

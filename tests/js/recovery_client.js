@@ -5,6 +5,7 @@
 // usage: node recovery_client.js <url>            recovery, timeouts, burst
 //        node recovery_client.js <url> <url2>     recovery on the second server
 //                                                 of a cluster
+//        node recovery_client.js <url> burst      the burst only
 'use strict';
 const { io } = require('socket.io-client');
 
@@ -122,7 +123,9 @@ async function main() {
       summary.errors.push(`${name}: ${err && err.stack ? err.stack : err}`);
     }
   };
-  if (url2) {
+  if (url2 === 'burst') {
+    await run('burst', burst);
+  } else if (url2) {
     await run('cluster', () => recovery(['websocket'], url2));
   } else {
     await run('polling', () => recovery(['polling']));

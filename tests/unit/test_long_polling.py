@@ -8,6 +8,7 @@ import io
 import json
 import logging
 from typing import Any, Dict, List, Tuple
+from unittest import mock
 
 import pytest
 from engineio import payload as eio_payload
@@ -208,8 +209,48 @@ def test_asgi_other_integrations_go_to_engineio_unchanged() -> None:
 
     sio.eio.handle_request = handle_request
     assert asyncio.run(sio.handle_request('aiohttp request')) == 'response'
-    assert asyncio.run(sio.handle_request({'type': 'websocket'}, 'r', 's')) == 'response'
-    assert calls == [(('aiohttp request',), {}), (({'type': 'websocket'}, 'r', 's'), {})]
+    assert asyncio.run(sio.handle_request({'type': 'lifespan'}, 'r', 's')) == 'response'
+    assert calls == [(('aiohttp request',), {}), (({'type': 'lifespan'}, 'r', 's'), {})]
+
+
+def test_asgi_websocket_oversize_messages_are_logged_with_sid_and_size(caplog: Any) -> None:
+    """ASGI WebSocket connections reach Engine.IO with watched ``receive``
+    and ``send``: a message over max_http_buffer_size is logged once per
+    session, with the sid from the query or from Engine.IO's OPEN packet."""
+    sio = socketio.AsyncServer(async_mode='asgi', max_http_buffer_size=100)
+    big = {'type': 'websocket.receive', 'text': '4' + 'x' * 200}
+    small = {'type': 'websocket.receive', 'bytes': b'4' * 100}
+
+    async def engineio(scope: Any, receive: Any, send: Any) -> None:
+        await send({'type': 'websocket.send', 'text': '0{"sid":"direct-sid","upgrades":[]}'})
+        for _ in range(3):
+            await receive()
+
+    sio.eio.handle_request = engineio
+
+    async def scenario(query: bytes, events: List[Dict[str, Any]]) -> List[Any]:
+        sent: List[Any] = []
+
+        async def receive() -> Dict[str, Any]:
+            return events.pop(0)
+
+        async def send(message: Dict[str, Any]) -> None:
+            sent.append(message)
+
+        await sio.handle_request({'type': 'websocket', 'query_string': query}, receive, send)
+        return sent
+
+    with caplog.at_level(logging.WARNING, 'socketio.server'):
+        sent = asyncio.run(scenario(b'EIO=4&transport=websocket', [small, big, big]))
+        asyncio.run(scenario(b'EIO=4&transport=websocket&sid=upgraded-sid',
+                             [big, small, small]))
+    assert sent == [{'type': 'websocket.send', 'text': '0{"sid":"direct-sid","upgrades":[]}'}]
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        'Closing the WebSocket connection of direct-sid after a message of 201 bytes '
+        '(more than max_http_buffer_size, 100)',
+        'Closing the WebSocket connection of upgraded-sid after a message of 201 bytes '
+        '(more than max_http_buffer_size, 100)']
 
 
 def test_wsgi_a_body_over_max_http_buffer_size_is_logged_once(caplog: Any) -> None:
@@ -249,3 +290,56 @@ def test_asgi_a_body_over_max_http_buffer_size_is_logged(caplog: Any) -> None:
         assert f'with {len(events(100))} bytes' in lines[0]
 
     asyncio.run(scenario())
+
+
+class FakeAiohttpRequest:
+    """What Engine.IO's aiohttp driver and handle_aiohttp read of a request."""
+
+    def __init__(self, body: bytes, sid: str = 'aio-sid', method: str = 'POST') -> None:
+        self.method = method
+        self.query_string = f'EIO=4&transport=polling&sid={sid}'
+        self.query = {'sid': sid}
+        self.content_length = len(body)
+        self.headers = {'Content-Length': str(len(body)), 'Content-Type': 'text/plain'}
+        self.path = '/socket.io/'
+        self.content = long_polling._Body(body)
+
+
+def test_aiohttp_requests_are_split_refused_and_logged(caplog: Any) -> None:
+    class Eio:
+        async_mode = 'aiohttp'
+        max_http_buffer_size = 10_000
+
+        def __init__(self) -> None:
+            self.bodies: List[bytes] = []
+
+        async def handle_request(self, request: Any) -> Any:
+            self.bodies.append(await request.content.read(
+                int(request.headers['Content-Length'])))
+            assert request.path == '/socket.io/'  # the rest is the original's
+            return mock.Mock(status=200)
+
+    async def scenario() -> None:
+        eio = Eio()
+        await long_polling.handle_asgi(eio, None, FakeAiohttpRequest(events(40)))
+        assert [b.count(b'\x1e') + 1 for b in eio.bodies] == [16, 16, 8]
+        assert b'\x1e'.join(eio.bodies) == events(40)
+        eio.bodies.clear()
+        await long_polling.handle_asgi(eio, None, FakeAiohttpRequest(events(3)))
+        assert eio.bodies == [events(3)]
+        eio.bodies.clear()
+        response = await long_polling.handle_asgi(eio, 20, FakeAiohttpRequest(events(21)))
+        assert response.status == 400 and eio.bodies == []
+        big = FakeAiohttpRequest(b'4' + b'x' * 20_000, sid='big-sid')
+        await long_polling.handle_asgi(eio, None, big)  # Engine.IO answers
+        assert eio.bodies == [b'4' + b'x' * 20_000]
+        get = FakeAiohttpRequest(b'', method='GET')
+        await long_polling.handle_asgi(eio, None, get)
+
+    with caplog.at_level(logging.WARNING, 'socketio.server'):
+        asyncio.run(scenario())
+    assert [r.getMessage() for r in caplog.records] == [
+        'Refused a long-polling request of aio-sid with 21 packets (more than '
+        'max_payload_packets, 20)',
+        'Refused a long-polling request of big-sid with 20001 bytes (more than '
+        'max_http_buffer_size, 10000)']

@@ -135,8 +135,8 @@ def sync_app(manager):
     return socketio.WSGIApp(sio)
 
 
-def async_app(manager):
-    sio = socketio.AsyncServer(async_mode='asgi', client_manager=manager, **OPTIONS)
+def async_app(manager, mode='asgi'):
+    sio = socketio.AsyncServer(async_mode=mode, client_manager=manager, **OPTIONS)
     state = State()
 
     @sio.event
@@ -222,6 +222,13 @@ def async_app(manager):
     async def burst_done(sid):
         return state.bursts.pop(sid, [])
 
+    if mode == 'aiohttp':
+        from aiohttp import web
+        app = web.Application()
+        # a route to handle_request (sio.attach(app) routes to Engine.IO's,
+        # which decodes at most 16 packets per long-polling body)
+        app.router.add_route('*', '/socket.io/', sio.handle_request)
+        return app
     return socketio.ASGIApp(sio)
 
 
@@ -241,6 +248,9 @@ def main():
 
         make_server('127.0.0.1', port, sync_app(manager), threaded=True,
                     request_handler=Handler).serve_forever()
+    elif mode == 'aiohttp':
+        from aiohttp import web
+        web.run_app(async_app(None, 'aiohttp'), host='127.0.0.1', port=port, print=None)
     else:
         manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
         import uvicorn
