@@ -86,7 +86,10 @@ class RedisManager(RedisBase, PubSubManager):
                 if self.redis is None:
                     self._redis_connect()
                 receivers = self._publish_payload(module, payload)
-                if isinstance(receivers, int):
+                if isinstance(receivers, int) and not self._sending:
+                    # not while an outage is being recovered: a publish that
+                    # was under way when it began may land before the
+                    # listeners are back, and count too few
                     self._listeners_seen = receivers
                 return receivers
             except client_error(module):
@@ -140,8 +143,10 @@ class RedisManager(RedisBase, PubSubManager):
         before the outage reached (or LISTENER_WAIT_MAX seconds)."""
         deadline = time.monotonic() + LISTENER_WAIT_MAX
         while time.monotonic() < deadline:
-            if self._sharded:
-                counts = self.redis.pubsub_shardnumsub(self.channel)
+            if self._sharded:  # asked of the node that owns the channel's slot
+                target = {'target_nodes': self.redis.get_node_from_key(self.channel)} \
+                    if self.cluster else {}
+                counts = self.redis.pubsub_shardnumsub(self.channel, **target)
             else:
                 counts = self.redis.pubsub_numsub(self.channel)
             if counts and counts[0][1] >= self._listeners_seen:
