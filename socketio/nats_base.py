@@ -109,6 +109,7 @@ class NatsBase:
         return module
 
     def initialize(self) -> None:
+        """Check that nats-py is installed and the async mode is supported, then start listening."""
         self._required_module()
         server = getattr(self, 'server', None)
         if self._nats_module is _blocking_nats and \

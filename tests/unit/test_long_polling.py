@@ -312,8 +312,10 @@ def test_aiohttp_requests_are_split_refused_and_logged(caplog: Any) -> None:
 
         def __init__(self) -> None:
             self.bodies: List[bytes] = []
+            self.requests: List[Any] = []
 
         async def handle_request(self, request: Any) -> Any:
+            self.requests.append(request)
             self.bodies.append(await request.content.read(
                 int(request.headers['Content-Length'])))
             assert request.path == '/socket.io/'  # the rest is the original's
@@ -335,6 +337,7 @@ def test_aiohttp_requests_are_split_refused_and_logged(caplog: Any) -> None:
         assert eio.bodies == [b'4' + b'x' * 20_000]
         get = FakeAiohttpRequest(b'', method='GET')
         await long_polling.handle_asgi(eio, None, get)
+        assert eio.requests[-1] is get  # not a POST: the request as it is
 
     with caplog.at_level(logging.WARNING, 'socketio.server'):
         asyncio.run(scenario())

@@ -93,6 +93,8 @@ work = {'emits': 0, 'emits_during_teardown': 0, 'room_changes': 0,
         'room_changes_during_teardown': 0, 'slowest_room_change': 0.0, 'refused_enters': 0,
         'queries': 0}
 stop = threading.Event()
+all_gone = threading.Event()  # every client's disconnect handler has run
+workers: list = []  # the threads that go on during the teardown
 
 
 @sio.event
@@ -115,8 +117,10 @@ def join(sid, rooms):
         state['started'] = state['started'] or start
     if start:
         say(all_joined=CLIENTS)
-        threading.Thread(target=emitter, daemon=True).start()
-        threading.Thread(target=room_keeper, daemon=True).start()
+        workers.extend([threading.Thread(target=emitter, daemon=True),
+                        threading.Thread(target=room_keeper, daemon=True)])
+        for worker in workers:
+            worker.start()
         threading.Thread(target=reporter, daemon=True).start()
     return sorted(sio.rooms(sid), key=str)
 
@@ -130,6 +134,8 @@ def disconnect(sid, reason):
         now = time.monotonic()
         state['first_disconnect'] = state['first_disconnect'] or now
         state['last_disconnect'] = now
+        if state['disconnects'] >= CLIENTS:
+            all_gone.set()
 
 
 def overlapped_teardown(started: float) -> bool:
@@ -197,11 +203,11 @@ def room_keeper() -> None:
 
 
 def reporter() -> None:
-    while state['disconnects'] < CLIENTS:
-        time.sleep(0.05)
-    time.sleep(SETTLE)  # the threads go on meanwhile
+    all_gone.wait()
+    time.sleep(SETTLE)  # the threads go on meanwhile, on purpose
     stop.set()
-    time.sleep(0.1)
+    for worker in workers:
+        worker.join()
     mgr = sio.manager
     rooms = {namespace: sorted(map(str, ns_rooms))[:10]
              for namespace, ns_rooms in list(mgr.rooms.items())}
