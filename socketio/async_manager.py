@@ -210,7 +210,7 @@ class AsyncManager(BaseManager):
             eio_sid = self.eio_sid_from_sid(sid, namespace)
             if close:
                 if eio_sid is not None:
-                    await self.server.eio.disconnect(eio_sid)
+                    await self.server._close_connection(eio_sid)
             else:
                 await self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 

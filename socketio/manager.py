@@ -208,7 +208,7 @@ class Manager(BaseManager):
             eio_sid = self.eio_sid_from_sid(sid, namespace)
             if close:
                 if eio_sid is not None:
-                    self.server.eio.disconnect(eio_sid)
+                    self.server._close_connection(eio_sid)
             else:
                 self.server.disconnect(sid, namespace=namespace, ignore_queue=True)
 

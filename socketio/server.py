@@ -181,12 +181,22 @@ class Server(BaseServer, ServerRecovery, Endpoint):
         self.logger.info('Socket.IO is shutting down')
         if self._recovery is not None:  # the clients may come back to another process
             self._recovery.shutting_down = True
-        # like eio.disconnect(), but without waiting for the packet queues to
-        # drain, and leaving each closed socket to Engine.IO until it has sent
-        # the CLOSE packet (a polling client only gets it with its next GET)
-        for eio_socket in list(self.eio.sockets.values()):
-            eio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
+        for eio_sid in list(self.eio.sockets):
+            self._close_connection(eio_sid)
         self.eio.shutdown()
+
+    def _close_connection(self, eio_sid: str) -> None:
+        """Close a client's Engine.IO connection (the server disconnects it).
+
+        Like ``eio.disconnect(eio_sid)``, but without waiting for its packet
+        queue to drain, which never happens when the client's connection is
+        already gone (a message-queue listener or a shutdown would wait
+        forever); the closed socket is left to Engine.IO until it has sent
+        the CLOSE packet (a polling client only gets it with its next GET).
+        """
+        eio_socket = self.eio.sockets.get(eio_sid)
+        if eio_socket is not None:
+            eio_socket.close(wait=False, reason=self.reason.SERVER_DISCONNECT)
 
     def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP request through Engine.IO (for an ASGI, aiohttp,

@@ -55,8 +55,16 @@ def wait_until_known(c):
     """Each server sees the clients of both (the processes know each other)."""
     expected = sorted(p.sid for p in c.connected_peers())
     for asker in ('a1', 'b1'):
-        wait_for(lambda a=asker: sids(c.peers[a].ask('fetch', {})['sockets']) == expected,
-                 timeout=15, what=f'{asker} to see every client')
+        seen = {}
+
+        def sees_all(a=asker, seen=seen):
+            seen['last'] = c.peers[a].ask('fetch', {})
+            return sids(seen['last']['sockets']) == expected
+
+        try:
+            wait_for(sees_all, timeout=15, what=f'{asker} to see every client')
+        except AssertionError as exc:
+            raise AssertionError(f'{exc}: expected {expected}, saw {seen.get("last")}') from None
 
 
 def check_fetch(c, hosts):

@@ -142,9 +142,8 @@ def sync_server():
 def async_server():
     server = sync_server()
     server.eio.create_event = asyncio.Event
-    for name in ('_emit_internal', 'disconnect', '_send_eio_packet'):
+    for name in ('_emit_internal', 'disconnect', '_send_eio_packet', '_close_connection'):
         setattr(server, name, mock.AsyncMock())
-    server.eio.disconnect = mock.AsyncMock()
     return server
 
 
@@ -187,8 +186,8 @@ class TestInMemorySync:
         mgr.server.disconnect.assert_called_once_with('sid1', namespace='/',
                                                       ignore_queue=True)
         mgr.disconnect_sockets('/', room='r', close=True)
-        assert mgr.server.eio.disconnect.call_args_list == [mock.call('eio1'),
-                                                            mock.call('eio2')]
+        assert mgr.server._close_connection.call_args_list == [mock.call('eio1'),
+                                                               mock.call('eio2')]
         assert mgr.server_side_emit('e', 1, '/') is None
         assert mgr.server_side_emit('e', 1, '/', timeout=1) == []
 
@@ -204,7 +203,7 @@ class TestInMemorySync:
             assert await mgr.call_all('q', None, '/', timeout=1) == {'sid1': 'yes'}
             assert [s.sid for s in await mgr.fetch_sockets('/')] == ['sid1']
             await mgr.disconnect_sockets('/', close=True)
-            mgr.server.eio.disconnect.assert_awaited_once_with('eio1')
+            mgr.server._close_connection.assert_awaited_once_with('eio1')
         run(main())
 
 
@@ -303,8 +302,8 @@ class TestPubSub:
         a.sockets_leave('x', '/', room=['x'], skip_sid='sid2')
         assert 'x' not in b.get_rooms('sid1', '/')
         b.disconnect_sockets('/', room='sid2', close=True)  # B's own sid2
-        b.server.eio.disconnect.assert_called_once_with('eioC')
-        a.server.eio.disconnect.assert_not_called()
+        b.server._close_connection.assert_called_once_with('eioC')
+        a.server._close_connection.assert_not_called()
 
     def test_server_side_events(self, bus):
         a, b = bus.managers

@@ -1272,3 +1272,16 @@ def test_stray_attachment_is_invalid():
     s.manager.connect('123', '/')
     with pytest.raises(ValueError):
         s._handle_eio_message('123', b'stray')
+
+
+def test_close_connection_does_not_wait_for_the_packet_queue():
+    """A connection the server closes (disconnect_sockets(close=True), a
+    shutdown) must not wait for its queue to drain: a client already gone
+    never drains it, and a message-queue listener would wait forever."""
+    s = socketio.Server(async_mode='threading')
+    eio_socket = mock.MagicMock()
+    s.eio.sockets = {'eio1': eio_socket}
+    s._close_connection('eio1')
+    eio_socket.close.assert_called_once_with(wait=False, reason=s.reason.SERVER_DISCONNECT)
+    s._close_connection('unknown')  # gone already: nothing to do
+    assert eio_socket.close.call_count == 1
