@@ -13,6 +13,7 @@ from .async_endpoint import AsyncEndpoint
 from .async_recovery import AsyncServerRecovery
 from .base_server import BaseServer, default_logger  # noqa: F401
 from .cluster_base import CallResults, ClusterList
+from .framework_polling import route_attached  # async-only
 from .long_polling import handle_asgi
 from .payload import ack_args, event_name, forget_callback, to_args
 
@@ -58,8 +59,15 @@ class AsyncServer(BaseServer, AsyncServerRecovery, AsyncEndpoint):
         return async_manager.AsyncManager()
 
     def attach(self, app: Any, socketio_path: str = 'socket.io') -> None:  # async-only
-        """Attach the server to an aiohttp or Sanic application."""
+        """Attach the server to an aiohttp or Sanic application.
+
+        Engine.IO adds its routes for ``/<socketio_path>/``; a middleware
+        then sends their long-polling POSTs through :meth:`handle_request`,
+        so that bursts of more than 16 packets are accepted (see
+        :mod:`socketio.framework_polling`).
+        """
         self.eio.attach(app, socketio_path)
+        route_attached(self, app)
 
     # -- emitting ------------------------------------------------------------
     async def emit(self, event: str, data: Any = None, to: Any = None, room: Any = None,

@@ -7,8 +7,9 @@ server announced (its ``max_http_buffer_size``). python-engineio decodes at
 most ``engineio.payload.Payload.max_decode_packets`` (16) packets per body,
 a class attribute, and drops a longer body with an error.
 
-The servers' ``handle_request`` (WSGI for :class:`~socketio.Server`, ASGI
-and aiohttp for :class:`~socketio.AsyncServer`) hands such a body to Engine.IO as
+The servers' ``handle_request`` (WSGI for :class:`~socketio.Server`; ASGI,
+aiohttp, Sanic and Tornado for :class:`~socketio.AsyncServer`, the last three
+in :mod:`socketio.framework_polling`) hands such a body to Engine.IO as
 several requests of at most 16 packets each, in order, through Engine.IO's
 public ``handle_request``: nothing of Engine.IO is changed, for this server
 or any other in the process. A body is accepted up to
@@ -23,7 +24,7 @@ from __future__ import annotations
 import io
 import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
-from urllib.parse import parse_qs
+from urllib.parse import unquote_plus
 
 from engineio import payload as eio_payload
 
@@ -70,13 +71,24 @@ def split_payload(body: bytes, size: int) -> List[bytes]:
     return [SEPARATOR.join(packets[i:i + size]) for i in range(0, len(packets), size)]
 
 
-def _polling_post(method: Any, query_string: Any) -> bool:
-    """Whether a request is a long-polling POST of a session (not JSONP)."""
-    if method != 'POST' or 'sid=' not in (query_string or ''):
-        return False
-    query = parse_qs(query_string)
-    return 'sid' in query and 'j' not in query and \
-        query.get('transport', ['polling'])[0] == 'polling'
+def polling_sid(method: Any, query_string: Any) -> Optional[str]:
+    """The sid of a long-polling POST of a session (not JSONP), else None.
+
+    The query is read as :func:`urllib.parse.parse_qs` reads it (the first
+    non-blank value of a name counts), without building its dict.
+    """
+    if method != 'POST' or not query_string or 'sid=' not in query_string:
+        return None
+    found: Dict[str, str] = {}
+    for pair in query_string.split('&'):
+        name, _, value = pair.partition('=')
+        if value and name not in found:
+            if '%' in value or '+' in value:
+                value = unquote_plus(value)
+            found[name] = value
+    if 'j' in found or found.get('transport', 'polling') != 'polling':
+        return None
+    return found.get('sid')
 
 
 def _split(eio: Any, limit: Optional[int], body: bytes,
@@ -100,8 +112,10 @@ def _split(eio: Any, limit: Optional[int], body: bytes,
 def handle_wsgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any) -> Any:
     """``eio.handle_request(environ, start_response)``, a long-polling POST
     of many packets going through it as several requests."""
-    if len(args) != 2 or kwargs or not isinstance(args[0], dict) or not _polling_post(
-            args[0].get('REQUEST_METHOD'), args[0].get('QUERY_STRING')):
+    sid = None
+    if len(args) == 2 and not kwargs and isinstance(args[0], dict):
+        sid = polling_sid(args[0].get('REQUEST_METHOD'), args[0].get('QUERY_STRING'))
+    if sid is None:
         return eio.handle_request(*args, **kwargs)
     environ, start_response = args
     try:
@@ -109,11 +123,11 @@ def handle_wsgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any) -> An
     except ValueError:
         length = -1
     if length > eio.max_http_buffer_size:
-        message_size.body_too_large(eio, parse_qs(environ['QUERY_STRING'])['sid'][0], length)
+        message_size.body_too_large(eio, sid, length)
     if length <= 0 or length > eio.max_http_buffer_size:
         return eio.handle_request(environ, start_response)  # Engine.IO answers
     body = environ['wsgi.input'].read(length)
-    bodies, refused = _split(eio, limit, body, parse_qs(environ['QUERY_STRING'])['sid'][0])
+    bodies, refused = _split(eio, limit, body, sid)
     if refused:
         start_response('400 BAD REQUEST', [('Content-Type', 'text/plain')])
         return [b'Too many packets in payload']
@@ -189,23 +203,28 @@ def _with_length(scope: Dict[str, Any], length: int) -> Dict[str, Any]:
 
 async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any) -> Any:
     """``eio.handle_request(scope, receive, send)``, a long-polling POST of
-    many packets going through it as several requests (other integrations,
-    such as aiohttp's, go to Engine.IO unchanged)."""
-    if len(args) == 1 and not kwargs and getattr(eio, 'async_mode', None) == 'aiohttp':
-        return await handle_aiohttp(eio, limit, args[0])
+    many packets going through it as several requests (aiohttp, Sanic and
+    Tornado requests go to :mod:`socketio.framework_polling`)."""
+    if len(args) == 1 and not kwargs:
+        from .framework_polling import HANDLERS  # aiohttp, Sanic, Tornado
+        handler = HANDLERS.get(str(getattr(eio, 'async_mode', '')))
+        if handler is not None:
+            return await handler(eio, limit, args[0])
     if len(args) != 3 or kwargs or not isinstance(args[0], dict):
         return await eio.handle_request(*args, **kwargs)
     scope, receive, send = args
-    query = scope.get('query_string') or b''
     if scope.get('type') == 'websocket':
         return await eio.handle_request(scope, *message_size.watch_websocket(
             eio, scope, receive, send))
-    if scope.get('type') != 'http' or not _polling_post(
-            scope.get('method'), query.decode('latin-1')):
+    sid = None
+    if scope.get('type') == 'http':
+        sid = polling_sid(scope.get('method'),
+                          (scope.get('query_string') or b'').decode('latin-1'))
+    if sid is None:
         return await eio.handle_request(scope, receive, send)
     length = _content_length(scope.get('headers'))
     if length > eio.max_http_buffer_size:
-        message_size.body_too_large(eio, parse_qs(query.decode('latin-1'))['sid'][0], length)
+        message_size.body_too_large(eio, sid, length)
     if length <= 0 or length > eio.max_http_buffer_size:
         return await eio.handle_request(scope, receive, send)  # Engine.IO answers
     body = b''
@@ -216,7 +235,6 @@ async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any)
         body += event.get('body') or b''
         if not event.get('more_body') or len(body) > length:
             break
-    sid = parse_qs(query.decode('latin-1'))['sid'][0]
     bodies, refused = _split(eio, limit, body, sid)
     if refused:
         await send({'type': 'http.response.start', 'status': 400,
@@ -238,57 +256,3 @@ async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any)
                 await send(message)
             return None
     return None
-
-
-# -- aiohttp (socketio.AsyncServer, a route to its handle_request) -------------------
-async def handle_aiohttp(eio: Any, limit: Optional[int], request: Any) -> Any:
-    """``eio.handle_request(request)`` for an aiohttp request, a long-polling
-    POST of many packets going through it as several requests (each an
-    :class:`_AiohttpPart` of the original)."""
-    if not _polling_post(request.method, request.query_string):
-        return await eio.handle_request(request)
-    length = request.content_length or 0
-    sid = request.query.get('sid')
-    if length > eio.max_http_buffer_size:
-        message_size.body_too_large(eio, sid, length)
-    if length <= 0 or length > eio.max_http_buffer_size:
-        return await eio.handle_request(request)  # Engine.IO answers
-    body = await request.content.read(length)
-    bodies, refused = _split(eio, limit, body, sid)
-    if refused:
-        from aiohttp import web
-        return web.Response(status=400, text='Too many packets in payload')
-    response = None
-    for part in bodies or [body]:
-        response = await eio.handle_request(_AiohttpPart(request, part))
-        if getattr(response, 'status', 200) != 200:
-            break  # Engine.IO refused a part: that is the answer
-    return response
-
-
-class _AiohttpPart:
-    """An aiohttp request whose body is ``body``, a part of the original's
-    (the rest of the request is the original's)."""
-
-    def __init__(self, request: Any, body: bytes) -> None:
-        from multidict import CIMultiDict
-        self._request = request
-        self.content = _Body(body)
-        self.headers = CIMultiDict(request.headers)
-        self.headers['Content-Length'] = str(len(body))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._request, name)
-
-
-class _Body:
-    """The ``content`` stream of an :class:`_AiohttpPart`."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-
-    async def read(self, n: int = -1) -> bytes:
-        if n < 0:
-            n = len(self._data)
-        data, self._data = self._data[:n], self._data[n:]
-        return data

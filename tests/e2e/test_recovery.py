@@ -101,9 +101,13 @@ def test_js_200_events_over_long_polling(js: Dict[str, Any]) -> None:
     assert js['burst'] == list(range(200))
 
 
-def test_js_200_events_over_long_polling_on_aiohttp(node_modules: Any) -> None:
-    """An aiohttp application that routes the path to ``sio.handle_request``."""
-    process, url = start('aiohttp')
+@pytest.mark.parametrize('wiring', ['aiohttp', 'aiohttp-attach', 'sanic', 'tornado'])
+def test_js_200_events_over_long_polling_on_other_frameworks(node_modules: Any,
+                                                             wiring: str) -> None:
+    """aiohttp (a route of the application's to ``sio.handle_request``, and
+    ``sio.attach(app)``), Sanic (``sio.attach(app)``) and Tornado
+    (``socketio.get_tornado_handler(sio)``)."""
+    process, url = start(wiring)
     with process:
         summary = run_node('recovery_client.js', url, 'burst', timeout=30)
     assert summary == {'errors': [], 'burst': list(range(200))}

@@ -9,12 +9,13 @@ import json
 import logging
 from typing import Any, Dict, List, Tuple
 from unittest import mock
+from urllib.parse import parse_qs
 
 import pytest
 from engineio import payload as eio_payload
 
 import socketio
-from socketio import long_polling
+from socketio import framework_polling, long_polling
 
 MAX_DECODE = eio_payload.Payload.max_decode_packets
 
@@ -35,6 +36,30 @@ def test_split_and_limits() -> None:
             long_polling.check_packet_limit(bad)
     with pytest.raises(ValueError):
         socketio.Server(max_payload_packets=0)
+
+
+@pytest.mark.parametrize('method, query, sid', [
+    ('POST', 'EIO=4&transport=polling&sid=abc', 'abc'),
+    ('POST', 'sid=abc&EIO=4', 'abc'),  # polling is the default transport
+    ('POST', 'EIO=4&transport=polling&sid=a%2Db+c', 'a-b c'),  # as parse_qs decodes
+    ('POST', 'sid=&sid=second', 'second'),  # a blank value does not count
+    ('POST', 'sid=first&sid=second', 'first'),
+    ('GET', 'EIO=4&transport=polling&sid=abc', None),
+    ('POST', 'EIO=4&transport=polling', None),  # a handshake
+    ('POST', 'EIO=4&transport=websocket&sid=abc', None),
+    ('POST', 'EIO=4&transport=polling&sid=abc&j=0', None),  # JSONP
+    ('POST', 'EIO=4&transport=polling&sid=abc&j=', 'abc'),  # a blank j is no JSONP
+    ('POST', '', None), ('POST', None, None),
+])
+def test_polling_sid_reads_the_query_as_parse_qs(method: str, query: Any,
+                                                  sid: Any) -> None:
+    assert long_polling.polling_sid(method, query) == sid
+    if query:
+        parsed = parse_qs(query)
+        expected = parsed['sid'][0] if method == 'POST' and 'sid' in parsed and \
+            'j' not in parsed and parsed.get('transport', ['polling'])[0] == 'polling' \
+            else None
+        assert sid == expected
 
 
 def events(count: int, start: int = 0) -> bytes:
@@ -302,7 +327,7 @@ class FakeAiohttpRequest:
         self.content_length = len(body)
         self.headers = {'Content-Length': str(len(body)), 'Content-Type': 'text/plain'}
         self.path = '/socket.io/'
-        self.content = long_polling._Body(body)
+        self.content = framework_polling._Body(body)
 
 
 def test_aiohttp_requests_are_split_refused_and_logged(caplog: Any) -> None:

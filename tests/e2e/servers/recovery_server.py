@@ -1,8 +1,11 @@
 """A server with connection state recovery, for tests/e2e/test_recovery.py.
 
 Usage: ``recovery_server.py MODE PORT [REDIS_URL CHANNEL]``. MODE is
-``threading`` (``socketio.Server`` under Werkzeug) or ``asgi``
-(``socketio.AsyncServer`` under Uvicorn); with a Redis URL the server uses
+``threading`` (``socketio.Server`` under Werkzeug), ``asgi``
+(``socketio.AsyncServer`` under Uvicorn), ``aiohttp`` (an aiohttp route of
+its own to ``sio.handle_request``), ``aiohttp-attach`` and ``sanic``
+(``sio.attach(app)``) or ``tornado`` (``socketio.get_tornado_handler``);
+with a Redis URL the threading and asgi servers use
 ``RedisManager``/``AsyncRedisManager`` on CHANNEL. Recovery keeps sessions
 for 30 s; a client keeps at most 100 callbacks waiting for an answer.
 
@@ -136,7 +139,8 @@ def sync_app(manager):
 
 
 def async_app(manager, mode='asgi'):
-    sio = socketio.AsyncServer(async_mode=mode, client_manager=manager, **OPTIONS)
+    # mode: the async_mode, and how the application is wired ('aiohttp-attach')
+    sio = socketio.AsyncServer(async_mode=mode.split('-')[0], client_manager=manager, **OPTIONS)
     state = State()
 
     @sio.event
@@ -225,10 +229,21 @@ def async_app(manager, mode='asgi'):
     if mode == 'aiohttp':
         from aiohttp import web
         app = web.Application()
-        # a route to handle_request (sio.attach(app) routes to Engine.IO's,
-        # which decodes at most 16 packets per long-polling body)
-        app.router.add_route('*', '/socket.io/', sio.handle_request)
+        app.router.add_route('*', '/socket.io/', sio.handle_request)  # a route of its own
         return app
+    if mode == 'aiohttp-attach':
+        from aiohttp import web
+        app = web.Application()
+        sio.attach(app)
+        return app
+    if mode == 'sanic':
+        from sanic import Sanic
+        app = Sanic('recovery_server')
+        sio.attach(app)
+        return app
+    if mode == 'tornado':
+        import tornado.web
+        return tornado.web.Application([(r'/socket.io/', socketio.get_tornado_handler(sio))])
     return socketio.ASGIApp(sio)
 
 
@@ -248,9 +263,18 @@ def main():
 
         make_server('127.0.0.1', port, sync_app(manager), threaded=True,
                     request_handler=Handler).serve_forever()
-    elif mode == 'aiohttp':
+    elif mode in ('aiohttp', 'aiohttp-attach'):
         from aiohttp import web
-        web.run_app(async_app(None, 'aiohttp'), host='127.0.0.1', port=port, print=None)
+        web.run_app(async_app(None, mode), host='127.0.0.1', port=port, print=None)
+    elif mode == 'sanic':
+        async_app(None, 'sanic').run(host='127.0.0.1', port=port, single_process=True,
+                                     access_log=False, debug=False, motd=False)
+    elif mode == 'tornado':
+        async def serve():
+            async_app(None, 'tornado').listen(port, address='127.0.0.1')
+            await asyncio.Event().wait()
+
+        asyncio.run(serve())
     else:
         manager = socketio.AsyncRedisManager(redis_url, channel=channel) if redis_url else None
         import uvicorn
