@@ -107,10 +107,8 @@ class InstrumentedServer(BaseInstrumentedServer):
                 self.server.disconnect(target, namespace=namespace)
             elif eio_sid not in closed:
                 closed.add(eio_sid)
-                try:
-                    self.server.eio.disconnect(eio_sid)
-                except KeyError:  # already gone
-                    pass
+                # without waiting for its packet queue, as disconnect_sockets does
+                self.server._close_connection(eio_sid)
 
     # -- hooks on the server ------------------------------------------------------------
     def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:

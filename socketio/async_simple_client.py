@@ -37,6 +37,13 @@ class AsyncSimpleClient:
         return self.client.get_sid(self.namespace) if self.client else None
 
     @property
+    def recovered(self) -> bool:
+        """True when the server recovered the session after the last
+        reconnection (the events missed meanwhile are queued for
+        :meth:`receive`); see :doc:`recovery`."""
+        return self.client.is_recovered(self.namespace) if self.client else False
+
+    @property
     def transport(self) -> str:
         """``'polling'`` or ``'websocket'``; empty when there is no client."""
         return self.client.transport() if self.client else ''

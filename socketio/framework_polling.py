@@ -20,7 +20,7 @@ import sys
 from typing import Any, Awaitable, Callable, Iterator, List, Optional, Tuple
 
 from . import message_size
-from .long_polling import _split, polling_sid
+from .long_polling import polling_sid, split_body
 
 Refusal = Callable[[Any], Any]
 
@@ -37,7 +37,7 @@ async def _through_parts(eio: Any, limit: Optional[int], request: Any, sid: Any,
     if length <= 0 or length > eio.max_http_buffer_size:
         return await eio.handle_request(request)  # Engine.IO answers
     body = await read()
-    bodies, refused = _split(eio, limit, body, sid)
+    bodies, refused = split_body(eio, limit, body, sid)
     if refused:
         return refuse(request)
     result: Any = None
@@ -49,6 +49,14 @@ async def _through_parts(eio: Any, limit: Optional[int], request: Any, sid: Any,
             break  # Engine.IO refused a part: that is the answer
     assert part is not None
     return part.answer(result)
+
+
+def _as_read(body: bytes) -> Callable[[], Awaitable[bytes]]:
+    """A ``read()`` for :func:`_through_parts` of a body already read."""
+    async def read() -> bytes:
+        return body
+
+    return read
 
 
 class _Headers:
@@ -176,12 +184,8 @@ async def handle_sanic(eio: Any, limit: Optional[int], request: Any) -> Any:
     if sid is None:
         return await eio.handle_request(request)
     body = request.body or b''
-
-    async def read() -> bytes:
-        return body
-
     return await _through_parts(eio, limit, request, sid, len(body),
-                                read, _SanicPart, _sanic_refusal)
+                                _as_read(body), _SanicPart, _sanic_refusal)
 
 
 def _sanic_refusal(request: Any) -> Any:
@@ -215,12 +219,8 @@ async def handle_tornado(eio: Any, limit: Optional[int], handler: Any) -> Any:
     if sid is None:
         return await eio.handle_request(handler)
     body = request.body or b''
-
-    async def read() -> bytes:
-        return body
-
-    return await _through_parts(eio, limit, handler, sid, len(body), read, _TornadoPart,
-                                _tornado_refusal)
+    return await _through_parts(eio, limit, handler, sid, len(body), _as_read(body),
+                                _TornadoPart, _tornado_refusal)
 
 
 def _tornado_refusal(handler: Any) -> None:

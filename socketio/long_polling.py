@@ -91,7 +91,7 @@ def polling_sid(method: Any, query_string: Any) -> Optional[str]:
     return found.get('sid')
 
 
-def _split(eio: Any, limit: Optional[int], body: bytes,
+def split_body(eio: Any, limit: Optional[int], body: bytes,
            sid: Any) -> Tuple[Optional[List[bytes]], bool]:
     """``(bodies, refused)``: the bodies to hand to Engine.IO in turn (None:
     the body as it is), or refused when it has too many packets."""
@@ -127,7 +127,7 @@ def handle_wsgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any) -> An
     if length <= 0 or length > eio.max_http_buffer_size:
         return eio.handle_request(environ, start_response)  # Engine.IO answers
     body = environ['wsgi.input'].read(length)
-    bodies, refused = _split(eio, limit, body, sid)
+    bodies, refused = split_body(eio, limit, body, sid)
     if refused:
         start_response('400 BAD REQUEST', [('Content-Type', 'text/plain')])
         return [b'Too many packets in payload']
@@ -235,7 +235,7 @@ async def handle_asgi(eio: Any, limit: Optional[int], *args: Any, **kwargs: Any)
         body += event.get('body') or b''
         if not event.get('more_body') or len(body) > length:
             break
-    bodies, refused = _split(eio, limit, body, sid)
+    bodies, refused = split_body(eio, limit, body, sid)
     if refused:
         await send({'type': 'http.response.start', 'status': 400,
                     'headers': [(b'content-type', b'text/plain')]})

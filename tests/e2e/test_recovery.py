@@ -292,3 +292,37 @@ def test_async_client_times_out_emits_the_node_server_never_answers(
             await client.disconnect()
 
     asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def test_simple_client_recovers_from_our_server(server: Tuple[str, str]) -> None:
+    """``SimpleClient`` reconnects through a proxy whose connection is cut:
+    ``recovered`` is true and the events emitted meanwhile are received."""
+    url = server[1]
+    gone, gate = threading.Event(), threading.Event()
+    with CutProxy(int(url.rsplit(':', 1)[1])) as proxy:
+        def address() -> str:
+            if gone.is_set():
+                gate.wait(10)  # held back until the gap was emitted
+            return proxy.url
+
+        client = socketio.SimpleClient(reconnection_delay=0.05, reconnection_delay_max=0.05,
+                                       randomization_factor=0)
+        control = socketio.Client(reconnection=False)
+        control.connect(url, transports=['websocket'])
+        try:
+            client.connect(address, transports=['websocket'])
+            sid = client.sid
+            assert client.recovered is False
+            client.call('join', 'r1', timeout=10)
+            gone.set()
+            assert proxy.cut() >= 1
+            assert control.call('wait_gone', sid, timeout=15) is True
+            control.call('emit_gap', {'sid': sid, 'room': 'r1', 'n': 5}, timeout=10)
+            gate.set()
+            received = [client.receive(timeout=10) for _ in GAP]
+            assert received == GAP
+            assert client.sid == sid and client.recovered is True
+        finally:
+            gate.set()
+            client.disconnect()
+            control.disconnect()
