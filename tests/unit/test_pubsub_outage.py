@@ -50,6 +50,14 @@ def sync_manager(broker, **options):
     return pm
 
 
+def wait_logged(caplog, text, timeout=10):
+    """Wait for a log line of the sender thread (it writes its summary after
+    the last kept message was published, so after ``broker.done``)."""
+    deadline = time.monotonic() + timeout
+    while not log_lines(caplog, text) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 def log_lines(caplog, text):
     return sum(text in record.getMessage() for record in caplog.records)
 
@@ -67,6 +75,7 @@ class TestOutage:
             broker.down = False
             pm.emit('e', 'after')  # queued behind the kept ones, not sent first
             assert broker.done.wait(10)
+            wait_logged(caplog, 'Publishing to the message queue again')
         assert broker.tags() == ['before'] + [f'kept-{i}' for i in range(10)] + ['after']
         assert pm.dropped_messages == 0
         assert pm._wait_for_listeners.call_count == 1  # once, before the backlog
@@ -83,9 +92,7 @@ class TestOutage:
             assert pm.dropped_messages == 47
             broker.down = False
             assert broker.done.wait(10)
-            deadline = time.monotonic() + 10
-            while pm._sending and time.monotonic() < deadline:
-                time.sleep(0.01)
+            wait_logged(caplog, 'kept messages sent')
         assert broker.tags() == ['m-0', 'm-1', 'm-2']
         assert log_lines(caplog, 'buffer full') == 1
         assert log_lines(caplog, 'Cannot publish to') == 1
