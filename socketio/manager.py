@@ -94,16 +94,8 @@ class Manager(BaseManager):
         eio_sids = self._recipient_eio_sids(namespace, room, skip_sid)
         if not eio_sids:
             return
-        eio_packets = self._encode(event, data, namespace)
-        send = server._send_eio_packet
-        if len(eio_packets) == 1:
-            eio_pkt = eio_packets[0]
-            for eio_sid in eio_sids:
-                send(eio_sid, eio_pkt)
-        else:
-            for eio_sid in eio_sids:
-                for eio_pkt in eio_packets:
-                    send(eio_sid, eio_pkt)
+        send_to_each(server._send_eio_packet, eio_sids,
+                     self._encode(event, data, namespace))
 
     def _emit_with_offset(self, event: str, data: Any, namespace: str, room: Any,
                           skip_sid: Any, offset: Optional[str]) -> None:
@@ -125,15 +117,7 @@ class Manager(BaseManager):
                 return
             recovery.record(namespace, offset, room, skip_sid, eio_packets)
             eio_sids = self._recipient_eio_sids(namespace, room, skip_sid)
-        send = self.server._send_eio_packet
-        if len(eio_packets) == 1:
-            eio_pkt = eio_packets[0]
-            for eio_sid in eio_sids:
-                send(eio_sid, eio_pkt)
-        else:
-            for eio_sid in eio_sids:
-                for eio_pkt in eio_packets:
-                    send(eio_sid, eio_pkt)
+        send_to_each(self.server._send_eio_packet, eio_sids, eio_packets)
 
     def disconnect(self, sid: str, namespace: str, **kwargs: Any) -> None:
         """Remove a client from ``namespace``."""
@@ -266,6 +250,20 @@ class Manager(BaseManager):
                     self.basic_enter_room(sid, namespace, name)
                 except ValueError as exc:
                     self._get_logger().warning('%s cannot enter room %r: %s', sid, name, exc)
+
+
+def send_to_each(send: Callable[[str, Any], Any], eio_sids: List[str],
+                 eio_packets: List[Any]) -> None:
+    """Send the same encoded packets to each client, in order (a broadcast
+    is encoded once)."""
+    if len(eio_packets) == 1:
+        eio_pkt = eio_packets[0]
+        for eio_sid in eio_sids:
+            send(eio_sid, eio_pkt)
+    else:
+        for eio_sid in eio_sids:
+            for eio_pkt in eio_packets:
+                send(eio_sid, eio_pkt)
 
 
 __all__ = ['Manager']
