@@ -2,6 +2,7 @@
 up to a bound; one log line per outage) and signed messages (forged, unsigned
 or replayed ones refused and counted)."""
 import asyncio
+import contextlib
 import datetime
 import json
 import logging
@@ -50,12 +51,32 @@ def sync_manager(broker, **options):
     return pm
 
 
-def wait_logged(caplog, text, timeout=10):
-    """Wait for a log line of the sender thread (it writes its summary after
-    the last kept message was published, so after ``broker.done``)."""
-    deadline = time.monotonic() + timeout
-    while not log_lines(caplog, text) and time.monotonic() < deadline:
-        time.sleep(0.01)
+class LineSeen(logging.Handler):
+    """Sets ``seen`` when a record containing ``text`` is logged."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.text = text
+        self.seen = threading.Event()
+
+    def emit(self, record):
+        if self.text in record.getMessage():
+            self.seen.set()
+
+
+@contextlib.contextmanager
+def summary_line(text='kept messages sent'):
+    """Wait at the end of the block for the sender's summary line (it is
+    written after the last kept message was published, so after
+    ``broker.done``)."""
+    handler = LineSeen(text)
+    logger = logging.getLogger()  # after caplog's handler: the line is captured first
+    logger.addHandler(handler)
+    try:
+        yield
+        assert handler.seen.wait(10), f'never logged: {text}'
+    finally:
+        logger.removeHandler(handler)
 
 
 def log_lines(caplog, text):
@@ -68,14 +89,13 @@ class TestOutage:
         pm = sync_manager(broker)
         pm.emit('e', 'before')
         broker.down = True
-        with caplog.at_level(logging.INFO, logger='socketio'):
+        with caplog.at_level(logging.INFO, logger='socketio'), summary_line():
             for i in range(10):
                 pm.emit('e', f'kept-{i}')
             assert len(pm._backlog) == 10
             broker.down = False
             pm.emit('e', 'after')  # queued behind the kept ones, not sent first
             assert broker.done.wait(10)
-            wait_logged(caplog, 'Publishing to the message queue again')
         assert broker.tags() == ['before'] + [f'kept-{i}' for i in range(10)] + ['after']
         assert pm.dropped_messages == 0
         assert pm._wait_for_listeners.call_count == 1  # once, before the backlog
@@ -86,13 +106,12 @@ class TestOutage:
         broker = FlakyBroker(expected=3)
         pm = sync_manager(broker, max_buffered_messages=3)
         broker.down = True
-        with caplog.at_level(logging.INFO, logger='socketio'):
+        with caplog.at_level(logging.INFO, logger='socketio'), summary_line():
             for i in range(50):
                 pm.emit('e', f'm-{i}')
             assert pm.dropped_messages == 47
             broker.down = False
             assert broker.done.wait(10)
-            wait_logged(caplog, 'kept messages sent')
         assert broker.tags() == ['m-0', 'm-1', 'm-2']
         assert log_lines(caplog, 'buffer full') == 1
         assert log_lines(caplog, 'Cannot publish to') == 1
