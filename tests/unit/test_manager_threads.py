@@ -292,14 +292,17 @@ class Worker:
         if sid is not None:
             await server_disconnect(self.mgr, sid, namespace)
 
+    def some_room(self, namespace):
+        """A private room (with the members it should have) or a shared one."""
+        if self.rng.random() < 0.5:
+            return self.private_room(namespace)
+        return self.rng.choice(SHARED_ROOMS), set()
+
     async def enter_room(self):
         sid, namespace = self.some_client()
         if sid is None:
             return
-        if self.rng.random() < 0.5:
-            room, members = self.private_room(namespace)
-        else:
-            room, members = self.rng.choice(SHARED_ROOMS), set()
+        room, members = self.some_room(namespace)
         try:
             await maybe(self.mgr.enter_room(sid, namespace, room))
         except ValueError:
@@ -314,10 +317,7 @@ class Worker:
         sid, namespace = self.some_client()
         if sid is None:
             return
-        if self.rng.random() < 0.5:
-            room, members = self.private_room(namespace)
-        else:
-            room, members = self.rng.choice(SHARED_ROOMS), set()
+        room, members = self.some_room(namespace)
         await maybe(self.mgr.leave_room(sid, namespace, room))
         members.discard(sid)
 
